@@ -1,0 +1,28 @@
+# The README's two commands: `make run` and `make test`. Both create .venv when missing and install the
+# requirements only when they changed since the last install (so a rerun takes seconds).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+ADDRESS ?= localhost
+
+.PHONY: setup run test bench
+
+$(STAMP): requirements.txt requirements-nodeps.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+
+test: setup
+	$(PY) -m pytest -q
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

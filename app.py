@@ -1,0 +1,38 @@
+"""Deepfake Lab — Streamlit entry point. Run with `make run` (or `streamlit run app.py`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Deepfake Lab", page_icon="🔬", layout="wide")
+
+# One registry of pages, grouped as the sidebar shows them: (file, title, icon).
+SECTIONS: dict[str, list[tuple[str, str, str]]] = {
+    "Start": [
+        ("pages/home.py", "Home", "🏠"),
+    ],
+    "Learn": [
+    ],
+    "Detect": [
+        ("pages/faces.py", "Faces", "🙂"),
+    ],
+    "Explore": [
+    ],
+    "Class": [
+    ],
+    "About": [
+        ("pages/about.py", "Privacy & model", "🔒"),
+    ],
+}
+
+
+def build_navigation():
+    nav = {}
+    for section, entries in SECTIONS.items():
+        if entries:
+            nav[section] = [st.Page(path, title=title, icon=icon, default=(path == "pages/home.py"))
+                            for path, title, icon in entries]
+    return st.navigation(nav)
+
+
+build_navigation().run()

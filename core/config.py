@@ -1,0 +1,64 @@
+"""Limits and paths, read once from a few documented environment variables.
+
+| variable | default | meaning |
+|---|---|---|
+| ``LAB_DATA_DIR`` | ``./data`` | where the lab stores what it keeps (quiz answers, demo certificate, caches) |
+| ``LAB_MODEL_PATH`` | ``models/detector.safetensors`` | the face-swap detector checkpoint |
+| ``LAB_MAX_PIXELS`` | ``40000000`` | largest image (width × height) we decode; larger files are refused |
+| ``LAB_MAX_VIDEO_SECONDS`` | ``300`` | longest video we analyse |
+| ``LAB_MAX_VIDEO_PIXELS`` | ``8294400`` (3840×2160) | largest video frame |
+| ``LAB_MAX_FACES`` | ``20`` | faces analysed per image (the largest ones first) |
+| ``LAB_TORCH_THREADS`` | ``min(4, cores)`` | torch intra-op threads (more than the cores only slows a class down) |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a typo in the environment should say which variable
+        raise ValueError(f"Environment variable {name} must be a whole number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the lab accepts. Pass your own to the loaders to override the environment."""
+
+    max_pixels: int = 40_000_000
+    max_video_seconds: float = 300.0
+    max_video_pixels: int = 3840 * 2160
+    max_faces: int = 20
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        return cls(
+            max_pixels=_int_env("LAB_MAX_PIXELS", cls.max_pixels),
+            max_video_seconds=float(_int_env("LAB_MAX_VIDEO_SECONDS", int(cls.max_video_seconds))),
+            max_video_pixels=_int_env("LAB_MAX_VIDEO_PIXELS", cls.max_video_pixels),
+            max_faces=_int_env("LAB_MAX_FACES", cls.max_faces),
+        )
+
+
+def data_dir() -> Path:
+    """The folder for what the lab keeps; created on first use."""
+    path = Path(os.environ.get("LAB_DATA_DIR", ROOT / "data"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def model_path() -> Path:
+    return Path(os.environ.get("LAB_MODEL_PATH", ROOT / "models" / "detector.safetensors"))
+
+
+def torch_threads() -> int:
+    return max(1, _int_env("LAB_TORCH_THREADS", min(4, os.cpu_count() or 1)))

@@ -1,0 +1,215 @@
+"""The lab's face-swap detector: a compact CNN for CPU inference, its checkpoint format and calibration.
+
+Checkpoints are safetensors files (tensors only, nothing executable) with the lab's metadata stored as
+JSON in the header: input size, crop margin, temperature, verdict thresholds, training summary, version.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+FORMAT_VERSION = 1
+VERDICTS = ("likely real", "uncertain", "likely manipulated")
+
+
+def _conv_bn(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=False))
+
+
+class ResBlock(nn.Module):
+    """Two 3×3 convolutions with a shortcut; ReLUs are not in-place so captum's hooks see true activations."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = _conv_bn(cin, cout, stride)
+        self.conv2 = nn.Sequential(nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout))
+        self.short = (nn.Identity() if stride == 1 and cin == cout else
+                      nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)))
+        self.relu = nn.ReLU(inplace=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.relu(self.conv2(self.conv1(x)) + self.short(x))
+
+
+class BlendNet(nn.Module):
+    """Input (N, 3, S, S) RGB in [0, 1]; output (N, 1) logit of "manipulated".
+
+    Full resolution for the first layer (blending traces are fine detail), then four residual stages
+    down to S/16. ``last_block`` is the layer Grad-CAM explains.
+    """
+
+    def __init__(self, width: int = 32):
+        super().__init__()
+        w = width
+        self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor([0.25, 0.25, 0.25]).view(1, 3, 1, 1))
+        self.stem = nn.Sequential(_conv_bn(3, 24), _conv_bn(24, w, 2))
+        self.layer1 = ResBlock(w, w)
+        self.layer2 = ResBlock(w, 2 * w, 2)
+        self.layer3 = ResBlock(2 * w, 4 * w, 2)
+        self.last_block = ResBlock(4 * w, 8 * w, 2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(0.2)
+        self.fc = nn.Linear(8 * w, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - self.mean) / self.std
+        x = self.last_block(self.layer3(self.layer2(self.layer1(self.stem(x)))))
+        return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
+
+
+@dataclass
+class DetectorMeta:
+    """What a checkpoint says about itself (stored in its header)."""
+
+    input_size: int = 128
+    margin: float = 0.5
+    width: int = 32
+    temperature: float = 1.0
+    likely_real_below: float = 0.3
+    likely_manipulated_from: float = 0.7
+    trained: bool = False
+    version: str = "untrained"
+    training: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DetectorMeta":
+        raw = json.loads(text)
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+class Detector:
+    """A loaded detector: the network, its metadata and calibrated probabilities.
+
+    Thread-safe for :meth:`predict` (pure inference). Code that attaches hooks or needs gradients
+    (explanations, adversarial attacks) holds :attr:`lock` while doing so.
+    """
+
+    def __init__(self, model: BlendNet, meta: DetectorMeta, device: str = "cpu"):
+        self.model = model.to(device).eval()
+        self.meta = meta
+        self.device = device
+        self.lock = threading.RLock()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @property
+    def input_size(self) -> int:
+        return self.meta.input_size
+
+    @property
+    def trained(self) -> bool:
+        return self.meta.trained
+
+    def to_tensor(self, crops: np.ndarray) -> torch.Tensor:
+        """(N, S, S, 3) or (S, S, 3) uint8 → (N, 3, S, S) float32 in [0, 1] on the model's device."""
+        arr = np.asarray(crops)
+        if arr.ndim == 3:
+            arr = arr[None]
+        if arr.ndim != 4 or arr.shape[-1] != 3:
+            raise ValueError(f"expected (N, S, S, 3) crops, got {arr.shape}")
+        t = torch.from_numpy(np.ascontiguousarray(arr)).to(self.device).permute(0, 3, 1, 2).float() / 255.0
+        return t.contiguous(memory_format=torch.channels_last)
+
+    def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw (N,) logits for a (N, 3, S, S) [0, 1] tensor."""
+        return self.model(x)[:, 0]
+
+    def predict(self, crops: np.ndarray, batch_size: int = 64) -> np.ndarray:
+        """Calibrated probability of "manipulated" for each crop: (N,) float32 in [0, 1]."""
+        arr = np.asarray(crops)
+        if arr.ndim == 3:
+            arr = arr[None]
+        if len(arr) == 0:
+            return np.zeros(0, np.float32)
+        out = []
+        with torch.inference_mode():
+            for i in range(0, len(arr), batch_size):
+                z = self.logits(self.to_tensor(arr[i:i + batch_size]))
+                out.append(torch.sigmoid(z / self.meta.temperature).cpu().numpy())
+        return np.concatenate(out).astype(np.float32)
+
+    def verdict(self, prob: float) -> str:
+        """The band a probability falls in, from the checkpoint's calibrated thresholds."""
+        if prob >= self.meta.likely_manipulated_from:
+            return VERDICTS[2]
+        if prob < self.meta.likely_real_below:
+            return VERDICTS[0]
+        return VERDICTS[1]
+
+    def save(self, path: str | Path) -> None:
+        save_detector(self.model, self.meta, path)
+
+
+def save_detector(model: BlendNet, meta: DetectorMeta, path: str | Path) -> None:
+    """Write weights and metadata as one safetensors file."""
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(path), metadata={"lab": meta.to_json()})
+
+
+def load_detector(path: str | Path, device: str | None = None) -> Detector:
+    """Load a detector checkpoint.
+
+    ``.safetensors`` files are read as plain tensors; ``.pt`` training checkpoints go through
+    ``torch.load(weights_only=True)``, which refuses pickled code. Nothing else is unpickled.
+    """
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if path.suffix == ".safetensors":
+        with safe_open(str(path), framework="pt") as f:
+            header = f.metadata() or {}
+        if "lab" not in header:
+            raise ValueError(f"{path.name} is not a Deepfake Lab detector checkpoint (no 'lab' metadata)")
+        meta = DetectorMeta.from_json(header["lab"])
+        state = load_file(str(path))
+    else:
+        payload = torch.load(str(path), map_location="cpu", weights_only=True)
+        meta = DetectorMeta.from_json(payload["meta"])
+        state = payload["model"]
+    model = BlendNet(width=meta.width)
+    model.load_state_dict(state)
+    model = model.to(memory_format=torch.channels_last)
+    return Detector(model, meta, device)
+
+
+def untrained_detector(seed: int = 0, device: str | None = None) -> Detector:
+    """A randomly initialised detector (for development and for the explanation sanity check)."""
+    torch.manual_seed(seed)
+    model = BlendNet().to(memory_format=torch.channels_last)
+    return Detector(model, DetectorMeta(), device or "cpu")
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Temperature T minimising the negative log-likelihood of sigmoid(logit / T) on held-out data."""
+    z = torch.tensor(np.asarray(logits, np.float64))
+    y = torch.tensor(np.asarray(labels, np.float64))
+    log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(z / log_t.exp(), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return float(log_t.exp().item())

@@ -1,0 +1,276 @@
+"""Loading and validating what people upload: images and videos, in memory.
+
+Every refusal raises :class:`MediaError`, whose message is written for a student ("what happened, what to
+do"), so pages can show it as it is. Nothing here writes uploads to disk: PyAV and Pillow read from memory.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator, Sequence, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from core.config import Limits
+
+Source = Union[bytes, bytearray, memoryview, str, Path]
+
+IMAGE_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "BMP": "BMP", "GIF": "GIF", "TIFF": "TIFF"}
+IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")
+VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "avi", "mkv", "m4v")
+
+
+class MediaError(ValueError):
+    """A file we cannot or will not process. ``str(err)`` is a message a student understands."""
+
+
+def _read_bytes(source: Source) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    path = Path(source)
+    if not path.is_file():
+        raise MediaError(f"We could not find the file {path.name!r}. Check the name and try again.")
+    return path.read_bytes()
+
+
+def load_image(source: Source, *, limits: Limits | None = None) -> np.ndarray:
+    """Decode an image into an RGB array of shape (H, W, 3), dtype uint8, upright as its EXIF says.
+
+    Accepts JPEG, PNG, WebP, BMP, and the first frame of GIF and TIFF. Grayscale, CMYK, 16-bit and
+    transparent images are converted (transparency is flattened on white).
+    """
+    limits = limits or Limits.from_env()
+    data = _read_bytes(source)
+    if not data:
+        raise MediaError("This file is empty (0 bytes). Please choose a photo and upload it again.")
+    try:
+        with warnings.catch_warnings():
+            # We check the size ourselves below, before decoding, with a clearer message than Pillow's.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
+        raise MediaError(
+            "This file is not an image we can read: it may be damaged, or another kind of file with an image's name. "
+            "Use a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
+        ) from exc
+    if image.format not in IMAGE_FORMATS:
+        raise MediaError(
+            f"This file is not an image we can read: {image.format or 'unknown'} files are not supported. "
+            "Use a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
+        )
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise MediaError("This image has no pixels. Please choose another photo.")
+    if width * height > limits.max_pixels:
+        raise MediaError(
+            f"This image is too large to analyse ({width}×{height} pixels, the limit is "
+            f"{limits.max_pixels / 1e6:.0f} megapixels). Resize it and try again."
+        )
+    try:
+        image.seek(0)  # first frame of animated GIF / multi-page TIFF
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        rgb = _to_rgb(image)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise MediaError(
+            "This file is not an image we can read: it looks damaged or cut short (perhaps the upload did not "
+            "finish). Try saving or exporting the photo again."
+        ) from exc
+    return rgb
+
+
+def _to_rgb(image: Image.Image) -> np.ndarray:
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        # 16-bit and float grayscale: stretch to 8 bits instead of clipping to white.
+        arr = np.asarray(image, dtype=np.float32)
+        lo, hi = float(arr.min()), float(arr.max())
+        arr = (arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)
+        gray = arr.astype(np.uint8)
+        return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
+    if mode == "P":
+        image = image.convert("RGBA")
+        mode = "RGBA"
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
+    """Encode an RGB uint8 array as JPEG bytes."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=int(quality))
+    return buf.getvalue()
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------- video
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file says about itself."""
+
+    container: str
+    codec: str
+    width: int
+    height: int
+    fps: float
+    duration_s: float
+    n_frames: int  # from the container, or estimated from duration × fps
+
+
+def _open_container(data: bytes):
+    import av  # imported here so image-only users do not pay for it
+
+    try:
+        return av.open(io.BytesIO(data), mode="r")
+    except (av.error.FFmpegError, ValueError, OSError, UnicodeDecodeError) as exc:
+        raise MediaError(
+            "This file is not a video we can read: it may be damaged or in a format we do not know. "
+            "Use an MP4, MOV, WebM or AVI video."
+        ) from exc
+
+
+def probe_video(source: Source, *, limits: Limits | None = None) -> VideoInfo:
+    """Read a video's container, codec, size, frame rate and duration, and check them against the limits."""
+    limits = limits or Limits.from_env()
+    data = _read_bytes(source)
+    if not data:
+        raise MediaError("This file is empty (0 bytes). Please choose a video and upload it again.")
+    container = _open_container(data)
+    try:
+        return _probe(container, limits)
+    finally:
+        container.close()
+
+
+def _probe(container, limits: Limits) -> VideoInfo:
+    if not container.streams.video:
+        raise MediaError("This file has no video picture in it (perhaps it is audio only). Please choose a video.")
+    stream = container.streams.video[0]
+    width, height = int(stream.codec_context.width or 0), int(stream.codec_context.height or 0)
+    rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+    fps = float(rate) if rate else 0.0
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        duration = container.duration / 1_000_000
+    else:
+        duration = 0.0
+    n_frames = int(stream.frames or 0) or int(round(duration * fps))
+    if width * height == 0:
+        raise MediaError("This video has no readable frames. It may be damaged; try exporting it again.")
+    if width * height > limits.max_video_pixels:
+        raise MediaError(
+            f"This video's frames are too large ({width}×{height}); the lab analyses videos up to "
+            f"{limits.max_video_pixels / 1e6:.1f} megapixels a frame (4K). Export a smaller version and try again."
+        )
+    if duration > limits.max_video_seconds:
+        raise MediaError(
+            f"This video is too long ({duration / 60:.1f} minutes); the lab analyses videos up to "
+            f"{limits.max_video_seconds / 60:.0f} minutes. Cut the part you want to check and try again."
+        )
+    return VideoInfo(
+        container=container.format.name, codec=stream.codec_context.name, width=width, height=height,
+        fps=fps, duration_s=duration, n_frames=n_frames,
+    )
+
+
+def sample_frame_indices(n_frames: int, n_samples: int) -> np.ndarray:
+    """Evenly spaced frame indices (int64, sorted, unique), centred in equal segments of the video."""
+    if n_frames <= 0 or n_samples <= 0:
+        return np.zeros(0, dtype=np.int64)
+    n = min(n_frames, n_samples)
+    idx = np.floor((np.arange(n) + 0.5) * n_frames / n).astype(np.int64)
+    return np.unique(np.clip(idx, 0, n_frames - 1))
+
+
+def read_frames(
+    source: Source, n_samples: int = 32, *, limits: Limits | None = None, max_side: int | None = None
+) -> tuple[VideoInfo, list[int], list[np.ndarray]]:
+    """Decode ``n_samples`` evenly spaced frames as RGB uint8 arrays (H, W, 3).
+
+    Returns the video info, the frame indices actually read and the frames. Frames are decoded in order
+    and only the sampled ones are converted to RGB (the costly step), optionally shrunk so that their
+    longer side is at most ``max_side``.
+    """
+    limits = limits or Limits.from_env()
+    data = _read_bytes(source)
+    if not data:
+        raise MediaError("This file is empty (0 bytes). Please choose a video and upload it again.")
+    container = _open_container(data)
+    try:
+        info = _probe(container, limits)
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        wanted = sample_frame_indices(max(info.n_frames, 1), n_samples)
+        wanted_set = set(int(i) for i in wanted)
+        last = int(wanted[-1]) if len(wanted) else -1
+        indices: list[int] = []
+        frames: list[np.ndarray] = []
+        scale_kw = {}
+        if max_side and max(info.width, info.height) > max_side:
+            s = max_side / max(info.width, info.height)
+            scale_kw = {"width": max(2, int(round(info.width * s)) // 2 * 2), "height": max(2, int(round(info.height * s)) // 2 * 2)}
+        try:
+            for i, frame in enumerate(_decode(container, stream)):
+                if i in wanted_set:
+                    frames.append(frame.to_ndarray(format="rgb24", **scale_kw))
+                    indices.append(i)
+                if i >= last:
+                    break
+        except MediaError:
+            if not frames:
+                raise
+        if not frames:
+            raise MediaError("We could not decode any frame of this video. It may be damaged; try exporting it again.")
+        return info, indices, frames
+    finally:
+        container.close()
+
+
+def _decode(container, stream) -> Iterator:
+    import av
+
+    try:
+        yield from container.decode(stream)
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise MediaError("This video is damaged part-way through; we analysed the frames we could read.") from exc
+
+
+def write_h264(frames: Sequence[np.ndarray], fps: float = 10.0, *, crf: int = 23) -> bytes:
+    """Encode RGB uint8 frames (all the same shape) as a browser-playable H.264 MP4 (yuv420p, faststart).
+
+    opencv cannot write H.264 and browsers do not play its mp4v, hence PyAV/libx264.
+    """
+    import av
+
+    if not frames:
+        raise ValueError("write_h264 needs at least one frame")
+    h, w = frames[0].shape[:2]
+    h2, w2 = h // 2 * 2, w // 2 * 2  # yuv420p needs even sizes
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
+        stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
+        stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        for rgb in frames:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[:h2, :w2]), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()

@@ -1,0 +1,361 @@
+"""Train the lab's face-swap detector on self-blended images made from real faces only.
+
+    python -m core.train --data ../shared/data/faces/lfw --run runs/sbi --minutes 60
+    python -m core.train --run runs/sbi --export models/detector.safetensors   # calibrate and ship the best
+
+Runs resume from ``<run>/last.pt`` (weights, optimiser, step); every batch is drawn from a seed derived
+from (seed, step), so a resumed run sees exactly the data an uninterrupted one would have. Faces are found
+and cropped by :mod:`core.faces`, the code the app uses. Works on the CPU; uses a GPU when present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch import nn
+
+from core.detector import BlendNet, Detector, DetectorMeta, fit_temperature, save_detector
+from core.faces import DEFAULT_CROP_SIZE, DEFAULT_MARGIN, FaceExtractor, crop_face
+from core.forge import self_blend
+
+
+@dataclass
+class TrainConfig:
+    data: str = "../shared/data/faces/lfw"
+    run: str = "runs/sbi"
+    steps: int = 8000
+    batch: int = 64  # half real faces, half their self-blended fakes
+    lr: float = 2e-3
+    weight_decay: float = 5e-4
+    width: int = 32
+    input_size: int = DEFAULT_CROP_SIZE
+    margin: float = DEFAULT_MARGIN
+    val_fraction: float = 0.1
+    val_faces: int = 800
+    eval_every: int = 250
+    seed: int = 1234
+    tight_crop_p: float = 0.25
+
+
+# ------------------------------------------------------------------------------------------ data
+
+
+def person_split(paths: list[Path], val_fraction: float, seed: int) -> np.ndarray:
+    """Boolean (N,) "is validation" by person (LFW folder name), stable across runs and machines."""
+    def bucket(name: str) -> float:
+        h = hashlib.sha256(f"{seed}:{name}".encode()).digest()
+        return int.from_bytes(h[:8], "little") / 2**64
+    return np.array([bucket(p.parent.name) < val_fraction for p in paths])
+
+
+def detect_dataset(data: Path, cache: Path) -> dict[str, np.ndarray]:
+    """Find the central face of every photo with the app's FaceExtractor; cached in ``cache`` (npz)."""
+    if cache.exists():
+        z = np.load(cache, allow_pickle=False)
+        return {k: z[k] for k in z.files}
+    from tqdm import tqdm
+
+    from core.media import load_image
+
+    paths = sorted(p for p in data.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    extractor = FaceExtractor(detect_side=None)
+    keep_paths, boxes, lms = [], [], []
+    by_shape: dict[tuple, list[tuple[Path, np.ndarray]]] = {}
+    for p in tqdm(paths, desc="detecting faces", unit="img"):
+        try:
+            img = load_image(p)
+        except ValueError:
+            continue
+        by_shape.setdefault(img.shape, []).append((p, img))
+        group = by_shape[img.shape]
+        if len(group) == 32:
+            _detect_group(extractor, group, keep_paths, boxes, lms)
+            group.clear()
+    for group in by_shape.values():
+        if group:
+            _detect_group(extractor, group, keep_paths, boxes, lms)
+    out = {"paths": np.array([str(p) for p in keep_paths]), "boxes": np.array(boxes, np.float32),
+           "landmarks": np.array(lms, np.float32)}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, **out)
+    return out
+
+
+def _detect_group(extractor, group, keep_paths, boxes, lms):
+    results = extractor.detect_batch([img for _, img in group], crops=False)
+    for (p, img), faces in zip(group, results):
+        if not faces:
+            continue
+        h, w = img.shape[:2]
+        centre = np.array([w / 2, h / 2])
+        # The photo's subject: the face nearest the centre among the larger ones.
+        best = min(faces, key=lambda f: np.linalg.norm((f.box[:2] + f.box[2:]) / 2 - centre) - 0.5 * f.size)
+        keep_paths.append(p)
+        boxes.append(best.box)
+        lms.append(best.landmarks)
+
+
+def tighten(img: np.ndarray, box: np.ndarray, lm: np.ndarray, rng: np.random.Generator):
+    """Cut the photo close around the face, as profile pictures and pre-cropped clips are, so the crop
+    reaches past the border and is padded — for real faces and fakes alike."""
+    h, w = img.shape[:2]
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    pad = rng.uniform(0.0, 0.25, size=4) * np.array([bw, bh, bw, bh])
+    x1, y1 = int(max(0, box[0] - pad[0])), int(max(0, box[1] - pad[1]))
+    x2, y2 = int(min(w, box[2] + pad[2])), int(min(h, box[3] + pad[3]))
+    if x2 - x1 < 16 or y2 - y1 < 16:
+        return img, box, lm
+    off = np.array([x1, y1], np.float32)
+    return img[y1:y2, x1:x2], box - np.tile(off, 2), lm - off
+
+
+def degrade(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Real-world damage applied independently to real and fake crops: JPEG, down/up-scaling, blur, noise."""
+    out = crop
+    s = out.shape[0]
+    if rng.random() < 0.3:
+        f = rng.uniform(0.35, 0.9)
+        small = cv2.resize(out, (max(8, int(s * f)),) * 2, interpolation=cv2.INTER_AREA)
+        out = cv2.resize(small, (s, s), interpolation=cv2.INTER_LINEAR)
+    if rng.random() < 0.15:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.2))
+    if rng.random() < 0.15:
+        noise = rng.normal(0, rng.uniform(1, 6), out.shape)
+        out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    if rng.random() < 0.5:
+        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 96))])
+        out = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
+    return out
+
+
+def make_pair(img, box, lm, rng, cfg: TrainConfig, augment: bool = True):
+    """One real crop and its self-blended fake, framed identically by the app's crop function."""
+    if augment and rng.random() < cfg.tight_crop_p:
+        img, box, lm = tighten(img, box, lm, rng)
+    fake = self_blend(img, lm, rng).fake
+    if augment:  # detector boxes wobble from frame to frame
+        bw = box[2] - box[0]
+        box = box + rng.normal(0, 0.04 * bw, 4).astype(np.float32)
+        lm = lm + rng.normal(0, 0.01 * bw, lm.shape).astype(np.float32)
+    real_c, _ = crop_face(img, box, lm, cfg.input_size, cfg.margin)
+    fake_c, _ = crop_face(fake, box, lm, cfg.input_size, cfg.margin)
+    if augment:
+        if rng.random() < 0.5:
+            real_c, fake_c = real_c[:, ::-1], fake_c[:, ::-1]
+        real_c, fake_c = degrade(real_c, rng), degrade(fake_c, rng)
+    return np.ascontiguousarray(real_c), np.ascontiguousarray(fake_c)
+
+
+class PairStream(torch.utils.data.IterableDataset):
+    """Batches for steps start..steps-1; batch k depends only on (seed, k)."""
+
+    def __init__(self, images, boxes, lms, cfg: TrainConfig, start: int):
+        self.images, self.boxes, self.lms, self.cfg, self.start = images, boxes, lms, cfg, start
+
+    def __iter__(self):
+        torch.set_num_threads(1)
+        cv2.setNumThreads(1)
+        half = self.cfg.batch // 2
+        for step in range(self.start, self.cfg.steps):
+            rng = np.random.default_rng([self.cfg.seed, step])
+            idx = rng.integers(0, len(self.images), half)
+            pairs = [make_pair(self.images[i], self.boxes[i], self.lms[i], rng, self.cfg) for i in idx]
+            x = np.stack([p[0] for p in pairs] + [p[1] for p in pairs])
+            y = np.concatenate([np.zeros(half), np.ones(half)]).astype(np.float32)
+            yield step, torch.from_numpy(x), torch.from_numpy(y)
+
+
+def validation_set(images, boxes, lms, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed held-out-people crops: each real face and its self-blend (degraded like the training data)."""
+    rng = np.random.default_rng([cfg.seed, 10**9])
+    idx = rng.choice(len(images), size=min(cfg.val_faces, len(images)), replace=False)
+    pairs = [make_pair(images[i], boxes[i], lms[i], rng, cfg, augment=True) for i in idx]
+    x = np.stack([p[0] for p in pairs] + [p[1] for p in pairs])
+    y = np.concatenate([np.zeros(len(pairs)), np.ones(len(pairs))]).astype(np.float32)
+    return x, y
+
+
+def auc(labels: np.ndarray, scores: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores))
+
+
+# ---------------------------------------------------------------------------------------- training
+
+
+def to_input(x: torch.Tensor, device: str) -> torch.Tensor:
+    return (x.to(device).permute(0, 3, 1, 2).float() / 255.0).contiguous(memory_format=torch.channels_last)
+
+
+@torch.no_grad()
+def val_logits(model: nn.Module, x: np.ndarray, device: str) -> np.ndarray:
+    model.eval()
+    out = [model(to_input(torch.from_numpy(x[i:i + 128]), device))[:, 0].float().cpu().numpy()
+           for i in range(0, len(x), 128)]
+    model.train()
+    return np.concatenate(out)
+
+
+def load_split(cfg: TrainConfig):
+    data = Path(cfg.data)
+    det = detect_dataset(data, Path(cfg.run).parent / "cache" / f"detections_{data.name}.npz")
+    paths = [Path(p) for p in det["paths"]]
+    is_val = person_split(paths, cfg.val_fraction, cfg.seed)
+    images = [cv2.cvtColor(cv2.imread(str(p), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for p in paths]
+    pick = lambda m: ([images[i] for i in np.flatnonzero(m)], det["boxes"][m], det["landmarks"][m])
+    people = {p.parent.name for p in paths}
+    summary = {"dataset": data.name, "photos": len(paths), "people": len(people),
+               "train_photos": int((~is_val).sum()), "val_photos": int(is_val.sum()),
+               "val_people": len({p.parent.name for p, v in zip(paths, is_val) if v})}
+    return pick(~is_val), pick(is_val), summary
+
+
+def train(cfg: TrainConfig, minutes: float | None) -> Path:
+    from tqdm import tqdm
+
+    run = Path(cfg.run)
+    run.mkdir(parents=True, exist_ok=True)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(cfg.seed)
+    (tr_img, tr_box, tr_lm), (va_img, va_box, va_lm), summary = load_split(cfg)
+    x_val, y_val = validation_set(va_img, va_box, va_lm, cfg)
+    model = BlendNet(cfg.width).to(device).to(memory_format=torch.channels_last)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    warmup = min(300, cfg.steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, cfg.steps) / cfg.steps)))
+    start, best_auc, elapsed_before = 0, 0.0, 0.0
+    last = run / "last.pt"
+    if last.exists():
+        ck = torch.load(last, map_location=device, weights_only=True)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sched.load_state_dict(ck["sched"])
+        start, best_auc, elapsed_before = int(ck["step"]), float(ck["best_auc"]), float(ck["elapsed_s"])
+        print(f"resuming at step {start} (best val AUC so far {best_auc:.4f})", flush=True)
+    (run / "config.json").write_text(json.dumps({**asdict(cfg), "data_summary": summary}, indent=2))
+    meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width)
+    loss_fn = nn.BCEWithLogitsLoss()
+    stream = PairStream(tr_img, tr_box, tr_lm, cfg, start)
+    loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4,
+                                         persistent_workers=False)
+    t0, deadline = time.time(), (time.time() + minutes * 60 if minutes else None)
+    log = (run / "log.jsonl").open("a")
+    model.train()
+    step = start
+    bar = tqdm(total=cfg.steps, initial=start, desc="training", unit="step")
+
+    def checkpoint(step: int):
+        state = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                 "step": step, "best_auc": best_auc, "elapsed_s": elapsed_before + time.time() - t0,
+                 "meta": meta.to_json()}
+        torch.save(state, run / "last.tmp")
+        (run / "last.tmp").replace(last)
+
+    running = []
+    for step, x, y in loader:
+        logits = model(to_input(x, device))[:, 0]
+        loss = loss_fn(logits, y.to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        running.append(float(loss))
+        bar.update(1)
+        done = step + 1
+        if done % cfg.eval_every == 0 or done == cfg.steps or (deadline and time.time() > deadline):
+            z = val_logits(model, x_val, device)
+            val_auc = auc(y_val, z)
+            rec = {"step": done, "loss": float(np.mean(running)), "val_auc": val_auc, "lr": sched.get_last_lr()[0],
+                   "elapsed_s": round(elapsed_before + time.time() - t0, 1), "images_seen": done * cfg.batch}
+            running = []
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            bar.set_postfix(loss=f"{rec['loss']:.3f}", val_auc=f"{val_auc:.4f}")
+            if val_auc > best_auc:
+                best_auc = val_auc
+                torch.save({"model": model.state_dict(), "meta": meta.to_json(), "step": done, "val_auc": val_auc},
+                           run / "best.pt")
+            checkpoint(done)
+            if deadline and time.time() > deadline:
+                print(f"time budget reached at step {done}; resume with the same command", flush=True)
+                break
+    bar.close()
+    return run
+
+
+# ----------------------------------------------------------------------------------------- export
+
+
+def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
+    """Calibrate the best checkpoint on the held-out people and write the shipped safetensors file."""
+    run = Path(cfg.run)
+    saved = json.loads((run / "config.json").read_text())
+    cfg = TrainConfig(**{k: v for k, v in saved.items() if k in TrainConfig.__dataclass_fields__})
+    device = "cpu"
+    best = torch.load(run / "best.pt", map_location=device, weights_only=True)
+    model = BlendNet(cfg.width)
+    model.load_state_dict(best["model"])
+    model = model.to(memory_format=torch.channels_last).eval()
+    _, (va_img, va_box, va_lm), summary = load_split(cfg)
+    x_val, y_val = validation_set(va_img, va_box, va_lm, cfg)
+    z = val_logits(model, x_val, device)
+    temperature = fit_temperature(z, y_val)
+    p = 1 / (1 + np.exp(-z / temperature))
+    # "likely manipulated" from the score that 5% of held-out real faces exceed (a 5% false-alarm rate);
+    # "likely real" below the score that only 10% of held-out self-blends fall under.
+    t_high = float(np.quantile(p[y_val == 0], 0.95))
+    t_low = min(float(np.quantile(p[y_val == 1], 0.10)), t_high)
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line.strip()]
+    elapsed = max((r["elapsed_s"] for r in log), default=0.0)
+    meta = DetectorMeta(
+        input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, temperature=temperature,
+        likely_real_below=round(t_low, 4), likely_manipulated_from=round(t_high, 4), trained=True,
+        version=f"sbi-{cfg.input_size}px-step{best['step']}",
+        training={**summary, "method": "self-blended images (Shiohara & Yamasaki, CVPR 2022)",
+                  "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
+                  "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
+                  "train_minutes": round(elapsed / 60, 1),
+                  "hardware": "cuda" if torch.cuda.is_available() else "2-core CPU",
+                  "val_fpr_at_high": float(np.mean(p[y_val == 0] >= t_high)),
+                  "val_tpr_at_high": float(np.mean(p[y_val == 1] >= t_high))},
+    )
+    save_detector(model, meta, out)
+    print(json.dumps({"exported": str(out), **meta.training, "temperature": temperature,
+                      "likely_real_below": t_low, "likely_manipulated_from": t_high}))
+    return meta
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=TrainConfig.data, help="folder of real face photos, one sub-folder a person")
+    ap.add_argument("--run", default=TrainConfig.run, help="run folder: checkpoints, log, config")
+    ap.add_argument("--steps", type=int, default=TrainConfig.steps, help="total optimiser steps of the schedule")
+    ap.add_argument("--batch", type=int, default=TrainConfig.batch)
+    ap.add_argument("--lr", type=float, default=TrainConfig.lr)
+    ap.add_argument("--seed", type=int, default=TrainConfig.seed)
+    ap.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this long; rerun to resume")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    ap.add_argument("--export", type=Path, default=None, help="calibrate the run's best checkpoint and write it here")
+    args = ap.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed)
+    if args.export:
+        export(cfg, args.export)
+    else:
+        train(cfg, args.minutes)
+
+
+if __name__ == "__main__":
+    main()

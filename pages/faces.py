@@ -1,0 +1,42 @@
+"""Faces: see what the face detector finds (boxes, landmarks, crops, confidence)."""
+
+import streamlit as st
+
+from ui.draw import draw_faces
+from ui.inputs import image_input
+from ui.resources import get_lab
+
+st.title("🙂 Faces")
+st.markdown(
+    "Every analysis in the lab starts here: a face detector (MTCNN) finds each face, marks five landmarks "
+    "(eyes, nose, mouth corners) and cuts out an aligned square crop — the only thing the deepfake detector "
+    "ever sees."
+)
+
+picked = image_input("faces")
+if picked is None:
+    st.info("Choose a sample, upload a photo or take one with the camera to begin.")
+    st.stop()
+rgb, name = picked
+lab = get_lab()
+with st.spinner("Finding faces…"):
+    faces = lab.extractor.detect(rgb)
+
+shown = draw_faces(rgb, [f.box for f in faces], [f.landmarks for f in faces],
+                   [f"face {i + 1}: {f.prob:.0%}" for i, f in enumerate(faces)])
+left, right = st.columns([3, 2])
+with left:
+    st.image(shown, caption=f"{name} — {rgb.shape[1]}×{rgb.shape[0]} pixels", width="stretch")
+with right:
+    if not faces:
+        st.warning("No face found. Try a photo where a face is clearly visible, facing the camera, "
+                   "and at least about 40 pixels tall.")
+    else:
+        st.success(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}.")
+        cols = st.columns(min(4, len(faces)))
+        for i, face in enumerate(faces):
+            with cols[i % len(cols)]:
+                st.image(face.crop, caption=f"face {i + 1} · detection confidence {face.prob:.1%}", width="stretch")
+        st.caption("Crops are rotated so the eyes are level and include some surroundings, because blending "
+                   "traces sit at the edge of the face. Where a crop runs past the photo's border it is filled "
+                   "with black, the same way during training and analysis.")

@@ -1,0 +1,32 @@
+"""Home: what the lab is and where to start."""
+
+import streamlit as st
+
+st.title("🔬 Deepfake Lab")
+st.markdown(
+    "A hands-on lab about **how deepfakes are made, used, detected and regulated**. Short lessons sit beside "
+    "live tools: drop in a photo, a video or a webcam shot, and the lab finds every face, estimates how likely "
+    "each one is manipulated, and shows **where** its detector looked. Everything runs on this computer: "
+    "nothing is uploaded to the internet and no photo is stored."
+)
+
+c1, c2, c3 = st.columns(3)
+with c1:
+    st.subheader("🎓 A class")
+    st.markdown("Two 50-minute sessions: how fakes are made, how detectors work, where they fail, and a "
+                "human-vs-machine quiz. Start with the **Lessons** page, classroom track.")
+with c2:
+    st.subheader("🏛️ A workshop")
+    st.markdown("One hour for policymakers, no technical background needed: threats, opportunities, "
+                "detection limits and base rates, provenance, regulation. **Lessons** page, workshop track.")
+with c3:
+    st.subheader("⚡ A quick demo")
+    st.markdown("Ten minutes: open **Faces** to see face detection on a sample photo, then the detector and "
+                "its heatmap on the same face.")
+
+st.divider()
+st.markdown(
+    "**What the scores mean.** The lab's detector was trained here, on real faces only, to spot the traces that "
+    "blending one face into another leaves. It is a teaching instrument with measured strengths and blind spots "
+    "(see *Privacy & model*), not a verdict on any person or video."
+)
