@@ -81,7 +81,7 @@ def explain(detector: Detector, crop: np.ndarray, method: str = "gradcam", **kwa
 _RANDOM: dict[tuple[int, int], Detector] = {}
 
 
-def randomized_copy(detector: Detector, seed: int = 0) -> Detector:
+def randomized_copy(detector: Detector, seed: int = 1) -> Detector:
     """A detector with the same architecture and metadata but freshly randomised weights (cached)."""
     key = (detector.meta.width, seed)
     if key not in _RANDOM:
