@@ -1,0 +1,39 @@
+"""Shared fixtures. Everything here works on a fresh machine: inputs come from photos installed packages ship."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+torch.set_num_threads(1)  # the suite shares two cores with everything else
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """The engine as the app builds it (shipped checkpoint if present, otherwise untrained)."""
+    from core.analysis import load_lab
+
+    return load_lab()
+
+
+@pytest.fixture(scope="session")
+def grace() -> np.ndarray:
+    from core.faces import load_sample
+
+    return load_sample("grace_hopper")
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    from core.faces import load_sample
+
+    return load_sample("astronaut")
