@@ -53,7 +53,12 @@ def load_image(source: Source, *, limits: Limits | None = None) -> np.ndarray:
             # We check the size ourselves below, before decoding, with a clearer message than Pillow's.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise MediaError(
+            "This image is too large to analyse (its header claims hundreds of megapixels). "
+            "Resize it and try again."
+        ) from exc
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise MediaError(
             "This file is not an image we can read: it may be damaged, or another kind of file with an image's name. "
             "Use a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
@@ -252,7 +257,7 @@ def _decode(container, stream) -> Iterator:
 
 
 def write_h264(frames: Sequence[np.ndarray], fps: float = 10.0, *, crf: int = 23) -> bytes:
-    """Encode RGB uint8 frames (all the same shape) as a browser-playable H.264 MP4 (yuv420p, faststart).
+    """Encode RGB uint8 frames (all the same shape) as a browser-playable H.264 MP4 (yuv420p).
 
     opencv cannot write H.264 and browsers do not play its mp4v, hence PyAV/libx264.
     """
@@ -263,7 +268,9 @@ def write_h264(frames: Sequence[np.ndarray], fps: float = 10.0, *, crf: int = 23
     h, w = frames[0].shape[:2]
     h2, w2 = h // 2 * 2, w // 2 * 2  # yuv420p needs even sizes
     buf = io.BytesIO()
-    with av.open(buf, mode="w", format="mp4", options={"movflags": "+faststart"}) as out:
+    # No "+faststart": it rewrites the file by name, which an in-memory buffer has not. Browsers play
+    # the clip either way because pages hand them the whole file.
+    with av.open(buf, mode="w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
         stream.width, stream.height, stream.pix_fmt = w2, h2, "yuv420p"
         stream.options = {"crf": str(crf), "preset": "veryfast"}
