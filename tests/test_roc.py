@@ -1,0 +1,112 @@
+"""roc lab: ROC/AUC, counts at a threshold, base-rate arithmetic, and the evaluation-scores file."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from core.roc import alerts_sentence, base_rate, confusion_at, load_eval_scores, roc
+
+# A small case worked by hand: fakes score 0.35 and 0.8, real items 0.1 and 0.4.
+LABELS = [0, 0, 1, 1]
+SCORES = [0.1, 0.4, 0.35, 0.8]
+
+
+def test_roc_small_case_matches_hand_computation():
+    curve = roc(LABELS, SCORES)
+    # Of the 4 (fake, real) pairs, the fake outscores the real item in 3 → AUC = 3/4.
+    assert curve.auc == pytest.approx(0.75)
+    # Lowering the threshold past 0.8, 0.4, 0.35, 0.1 flags: 1 fake; +1 real; +1 fake; +1 real.
+    assert list(zip(curve.fpr, curve.tpr)) == [(0, 0), (0, 0.5), (0.5, 0.5), (0.5, 1), (1, 1)]
+    assert list(curve.thresholds[1:]) == [0.8, 0.4, 0.35, 0.1]
+    assert (curve.n_real, curve.n_fake) == (2, 2)
+
+
+def test_roc_ties_count_half_and_perfect_separation_is_one():
+    assert roc([0, 1], [0.5, 0.5]).auc == pytest.approx(0.5)
+    assert roc([0, 0, 1], [0.1, 0.2, 0.9]).auc == pytest.approx(1.0)
+    assert roc([1, 1, 0], [0.1, 0.2, 0.9]).auc == pytest.approx(0.0)
+
+
+def test_roc_needs_both_classes():
+    with pytest.raises(ValueError, match="both real and fake"):
+        roc([1, 1], [0.2, 0.3])
+
+
+def test_roc_confusion_at_threshold_counts_equal_scores_as_alerts():
+    c = confusion_at(LABELS, SCORES, 0.4)  # flags 0.4 (real) and 0.8 (fake)
+    assert (c.tp, c.fp, c.tn, c.fn) == (1, 1, 1, 1)
+    assert (c.tpr, c.fpr, c.precision) == (0.5, 0.5, 0.5)
+    c = confusion_at(LABELS, SCORES, 0.81)
+    assert (c.tp, c.fp, c.tn, c.fn) == (0, 0, 2, 2)
+    assert math.isnan(c.precision)
+
+
+def test_roc_confusion_agrees_with_curve_points():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    s = rng.random(200) + 0.3 * y
+    curve = roc(y, s)
+    for t, fpr, tpr in list(zip(curve.thresholds, curve.fpr, curve.tpr))[1::17]:
+        c = confusion_at(y, s, t)
+        assert (c.fpr, c.tpr) == pytest.approx((fpr, tpr))
+
+
+def test_roc_base_rate_million_real_videos_gives_fifty_thousand_false_alarms():
+    # The issue's example: a "95% accurate" detector screening a million real videos a day.
+    r = base_rate(1_000_000, 0.0, tpr=0.95, fpr=0.05)
+    assert r.false_alarms == pytest.approx(50_000)
+    assert (r.true_alarms, r.missed_fakes, r.precision) == (0, 0, 0)
+    text = alerts_sentence(r)
+    assert "none is a real fake" in text and "50,000 false alarms" in text
+
+
+def test_roc_base_rate_one_percent_fakes():
+    # 10,000 fakes and 990,000 real items: 9,000 caught, 1,000 missed, 9,900 false alarms.
+    r = base_rate(1_000_000, 0.01, tpr=0.90, fpr=0.01)
+    assert (r.fakes, r.reals) == pytest.approx((10_000, 990_000))
+    assert (r.true_alarms, r.false_alarms, r.missed_fakes) == pytest.approx((9_000, 9_900, 1_000))
+    assert r.precision == pytest.approx(9_000 / 18_900)
+    assert alerts_sentence(r).startswith("Of every 100 alerts, about 48 are real fakes and 52 are real items")
+
+
+def test_roc_base_rate_rare_fakes_and_no_alerts():
+    rare = base_rate(1_000_000, 0.0001, tpr=0.9, fpr=0.01)  # 90 caught among ~10,090 alerts
+    assert "fewer than 1 is a real fake (about 1 in 112)" in alerts_sentence(rare)
+    silent = base_rate(1_000, 0.5, tpr=0.0, fpr=0.0)
+    assert math.isnan(silent.precision)
+    assert "no alerts" in alerts_sentence(silent) and "500 fakes" in alerts_sentence(silent)
+
+
+@pytest.mark.parametrize("args", [(100, 1.5, 0.9, 0.1), (100, 0.1, -0.1, 0.1), (-1, 0.1, 0.9, 0.1)])
+def test_roc_base_rate_rejects_impossible_inputs(args):
+    with pytest.raises(ValueError):
+        base_rate(*args)
+
+
+def test_roc_load_eval_scores(tmp_path):
+    path = tmp_path / "scores.csv"
+    path.write_text("path,label,kind,media,score\n"
+                    "a.jpg,0,FFHQ photo,image,0.10\n"
+                    "b.jpg,1,StyleGAN2,image,0.20\n"
+                    "c.mp4,fake,DFDC face swap,video,0.90\n")
+    data = load_eval_scores(path)
+    assert list(data.labels) == [0, 1, 1] and list(data.scores) == [0.1, 0.2, 0.9]
+    assert data.kinds == ["FFHQ photo", "StyleGAN2", "DFDC face swap"]
+    sub = data.select(np.array([False, True, True]))
+    assert len(sub) == 2 and sub.paths == ["b.jpg", "c.mp4"]
+
+
+def test_roc_load_eval_scores_says_what_is_wrong(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("path,label,score\na.jpg,maybe,0.5\n")
+    with pytest.raises(ValueError, match="row 2: label"):
+        load_eval_scores(bad)
+    bad.write_text("path,label\na.jpg,1\n")
+    with pytest.raises(ValueError, match="score"):
+        load_eval_scores(bad)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("label,score\n1,0.7\n")
+    assert load_eval_scores(plain).kinds is None
