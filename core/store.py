@@ -1,0 +1,435 @@
+"""Class sessions for the spot-the-fake quiz: one data layer over SQLite (default) or PostgreSQL.
+
+| variable | default | meaning |
+|---|---|---|
+| ``LAB_DATABASE_URL`` | ``sqlite:///<LAB_DATA_DIR>/lab.db`` | where class answers live; ``postgresql://…`` for a server |
+| ``LAB_TEACHER_PASSCODE`` | unset | the teacher view's passcode; unset keeps the teacher view closed |
+
+Nothing personal is stored: a participant is a nickname inside one session, and answers are tied to that
+nickname only. A participant is identified by a random token that only their own browser session holds, so
+one student can neither read nor write another's answers. SQLite runs in WAL mode with a busy timeout and
+every transaction takes the write lock up front (``BEGIN IMMEDIATE``), so dozens of browser sessions
+answering at the same moment queue briefly instead of failing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import json
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+                        create_engine, delete, event, func, select, text, update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from core.config import data_dir
+
+SCHEMA_VERSION = 1
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or from a projector is typed right the first time.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CODE_LENGTH = 5
+NICKNAME_MAX = 24
+SQLITE_BUSY_MS = 30_000
+
+
+class StoreError(ValueError):
+    """A request the store refuses; ``str(err)`` is written for the person who made it."""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class SessionRow(Base):
+    __tablename__ = "class_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(120), default="")
+    item_ids: Mapped[str] = mapped_column(Text)  # JSON list: every student gets the same items, in order
+    model_version: Mapped[str] = mapped_column(String(120), default="")
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    # A code is unique among open sessions (closed ones may reuse it); the database enforces it.
+    __table_args__ = (Index("uq_open_session_code", "code", unique=True,
+                            sqlite_where=text("is_open = 1"), postgresql_where=text("is_open")),)
+
+
+class ParticipantRow(Base):
+    __tablename__ = "participants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"), index=True)
+    nickname: Mapped[str] = mapped_column(String(NICKNAME_MAX))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    __table_args__ = (UniqueConstraint("session_id", "nickname", name="uq_participant_nickname"),)
+
+
+class AnswerRow(Base):
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(400))
+    answer: Mapped[int] = mapped_column(Integer)  # 0 real, 1 fake
+    truth: Mapped[int] = mapped_column(Integer)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    confidence: Mapped[float] = mapped_column(Float)  # 0.5 (guess) … 1.0 (certain)
+    response_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    __table_args__ = (UniqueConstraint("participant_id", "item_id", name="uq_answer_once"),)
+
+
+# Each entry upgrades the schema from version i to i + 1. Version 1 is the tables above.
+MIGRATIONS: list = [lambda conn: Base.metadata.create_all(conn)]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What crosses into pages: plain dataclasses, never ORM rows.
+
+
+@dataclass(frozen=True)
+class ClassSession:
+    id: int
+    code: str
+    title: str
+    item_ids: list[str]
+    model_version: str
+    is_open: bool
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Participant:
+    """``token`` is the participant's secret: whoever holds it answers as this nickname."""
+
+    id: int
+    session_id: int
+    nickname: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    item_id: str
+    answer: int
+    truth: int
+    correct: bool
+    confidence: float
+    response_ms: int | None
+    answered_at: datetime
+    nickname: str = ""
+
+
+def _session(row: SessionRow) -> ClassSession:
+    return ClassSession(id=row.id, code=row.code, title=row.title, item_ids=json.loads(row.item_ids),
+                        model_version=row.model_version, is_open=bool(row.is_open), created_at=row.created_at,
+                        closed_at=row.closed_at)
+
+
+def _answer(row: AnswerRow, nickname: str = "") -> Answer:
+    return Answer(item_id=row.item_id, answer=row.answer, truth=row.truth, correct=bool(row.correct),
+                  confidence=float(row.confidence), response_ms=row.response_ms, answered_at=row.answered_at,
+                  nickname=nickname)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Passcode
+
+
+def teacher_passcode() -> str | None:
+    """The configured passcode, or None when ``LAB_TEACHER_PASSCODE`` is unset or blank."""
+    raw = os.environ.get("LAB_TEACHER_PASSCODE", "")
+    return raw if raw.strip() else None
+
+
+def check_passcode(given: str | None) -> bool:
+    """True only when a passcode is configured and ``given`` equals it (constant-time comparison)."""
+    expected = teacher_passcode()
+    if expected is None or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Codes and nicknames
+
+
+def new_join_code(length: int = CODE_LENGTH) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalise_code(code: str) -> str:
+    """Upper-case and drop spaces and dashes, so "acd 34" finds "ACD34"."""
+    return "".join(ch for ch in (code or "").upper() if ch not in " -_\t")
+
+
+def clean_nickname(nickname: str) -> str:
+    """Trim and validate a nickname; raises StoreError with what to change."""
+    nick = " ".join((nickname or "").split())
+    if not nick:
+        raise StoreError("Please type a nickname (any made-up name; not your real name).")
+    if len(nick) > NICKNAME_MAX:
+        raise StoreError(f"Please keep your nickname to {NICKNAME_MAX} characters or fewer.")
+    if not all(ch.isprintable() for ch in nick):
+        raise StoreError("Your nickname contains characters we cannot show; please use letters, digits or emoji.")
+    return nick
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The store
+
+
+def database_url() -> str:
+    """``LAB_DATABASE_URL`` (``postgresql://`` is routed through psycopg 3), else SQLite in the data folder."""
+    url = os.environ.get("LAB_DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(data_dir()) / 'lab.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False},
+                               pool_size=8, max_overflow=32)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            # Take the write lock at the start: a deferred transaction that reads then writes can fail with
+            # "database is locked" without waiting, because SQLite cannot upgrade its lock safely.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=32)
+
+
+class Store:
+    """Class sessions, participants and answers. Thread-safe: share one per process."""
+
+    def __init__(self, url: str | None = None):
+        self.url = url or database_url()
+        if self.url.startswith("sqlite:///"):
+            Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = _make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.migrate()
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema -------------------------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self._sessions() as s:
+            return int(s.scalar(select(func.max(SchemaVersion.version))) or 0)
+
+    def migrate(self) -> None:
+        """Bring the schema to SCHEMA_VERSION; safe when several processes start at once."""
+        with self.engine.begin() as conn:
+            SchemaVersion.__table__.create(conn, checkfirst=True)
+        current = self.schema_version()
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            try:
+                with self.engine.begin() as conn:
+                    MIGRATIONS[version - 1](conn)
+                    conn.execute(SchemaVersion.__table__.insert().values(version=version, applied_at=_now()))
+            except IntegrityError:  # another process applied it first
+                pass
+
+    # -- sessions -------------------------------------------------------------------------------------------------
+
+    def create_session(self, item_ids: Sequence[str], *, title: str = "", model_version: str = "",
+                       attempts: int = 20) -> ClassSession:
+        """Open a session over these quiz items with a fresh join code (unique among open sessions)."""
+        if not item_ids:
+            raise StoreError("A session needs at least one quiz item.")
+        for _ in range(attempts):
+            try:
+                with self._sessions.begin() as s:
+                    row = SessionRow(code=new_join_code(), title=title.strip()[:120], item_ids=json.dumps(list(item_ids)),
+                                     model_version=model_version, is_open=True, created_at=_now())
+                    s.add(row)
+                    s.flush()
+                    return _session(row)
+            except IntegrityError:  # the code is taken by an open session: draw another
+                continue
+        raise StoreError("Could not find a free join code; close some old sessions and try again.")
+
+    def get_session(self, session_id: int) -> ClassSession | None:
+        with self._sessions() as s:
+            row = s.get(SessionRow, session_id)
+            return _session(row) if row else None
+
+    def find_open_session(self, code: str) -> ClassSession | None:
+        with self._sessions() as s:
+            row = s.scalar(select(SessionRow).where(SessionRow.code == normalise_code(code), SessionRow.is_open))
+            return _session(row) if row else None
+
+    def list_sessions(self, *, include_closed: bool = True) -> list[ClassSession]:
+        with self._sessions() as s:
+            q = select(SessionRow).order_by(SessionRow.created_at.desc(), SessionRow.id.desc())
+            if not include_closed:
+                q = q.where(SessionRow.is_open)
+            return [_session(r) for r in s.scalars(q)]
+
+    def close_session(self, session_id: int) -> None:
+        with self._sessions.begin() as s:
+            s.execute(update(SessionRow).where(SessionRow.id == session_id, SessionRow.is_open)
+                      .values(is_open=False, closed_at=_now()))
+
+    def delete_session(self, session_id: int) -> None:
+        """Remove a session with all its participants and answers."""
+        with self._sessions.begin() as s:
+            # Explicit deletes rather than relying on ON DELETE CASCADE, which SQLite only honours per connection.
+            s.execute(delete(AnswerRow).where(AnswerRow.session_id == session_id))
+            s.execute(delete(ParticipantRow).where(ParticipantRow.session_id == session_id))
+            s.execute(delete(SessionRow).where(SessionRow.id == session_id))
+
+    # -- participants ---------------------------------------------------------------------------------------------
+
+    def join(self, code: str, nickname: str) -> tuple[Participant, ClassSession]:
+        """Join the open session with this code under a nickname; returns the participant (with its token)."""
+        nick = clean_nickname(nickname)
+        session = self.find_open_session(code)
+        if session is None:
+            raise StoreError("No open class session has that code. Check it with your teacher and type it again.")
+        try:
+            with self._sessions.begin() as s:
+                row = ParticipantRow(session_id=session.id, nickname=nick, token=secrets.token_urlsafe(24),
+                                     joined_at=_now())
+                s.add(row)
+                s.flush()
+                return Participant(row.id, row.session_id, row.nickname, row.token), session
+        except IntegrityError:
+            raise StoreError(f"Someone in this session already uses the nickname {nick!r}; please pick another.") from None
+
+    def participant(self, token: str) -> Participant | None:
+        with self._sessions() as s:
+            row = s.scalar(select(ParticipantRow).where(ParticipantRow.token == token))
+            return Participant(row.id, row.session_id, row.nickname, row.token) if row else None
+
+    # -- answers --------------------------------------------------------------------------------------------------
+
+    def submit_answer(self, token: str, item_id: str, answer: int, truth: int, confidence: float,
+                      response_ms: int | None = None) -> bool:
+        """Record one answer. Returns False when this participant already answered the item (first one counts).
+
+        Raises StoreError for an unknown participant, a closed session or an item outside the session.
+        """
+        if answer not in (0, 1) or truth not in (0, 1):
+            raise StoreError("An answer is either real (0) or fake (1).")
+        confidence = float(min(1.0, max(0.5, confidence)))
+        try:
+            with self._sessions.begin() as s:
+                part = s.scalar(select(ParticipantRow).where(ParticipantRow.token == token))
+                if part is None:
+                    raise StoreError("This quiz session is no longer known; please join again with the code.")
+                sess = s.get(SessionRow, part.session_id)
+                if sess is None or not sess.is_open:
+                    raise StoreError("Your teacher has closed this session; answers are no longer recorded.")
+                if item_id not in json.loads(sess.item_ids):
+                    raise StoreError("That item is not part of this session's quiz.")
+                s.add(AnswerRow(session_id=sess.id, participant_id=part.id, item_id=item_id, answer=int(answer),
+                                truth=int(truth), correct=int(answer) == int(truth), confidence=confidence,
+                                response_ms=response_ms, answered_at=_now()))
+            return True
+        except IntegrityError:  # a double click: the first answer stands
+            return False
+
+    def my_answers(self, token: str) -> list[Answer]:
+        """The answers of the participant holding ``token`` — and nobody else's."""
+        with self._sessions() as s:
+            rows = s.execute(select(AnswerRow, ParticipantRow.nickname)
+                             .join(ParticipantRow, AnswerRow.participant_id == ParticipantRow.id)
+                             .where(ParticipantRow.token == token).order_by(AnswerRow.id)).all()
+            return [_answer(a, nick) for a, nick in rows]
+
+    # -- teacher --------------------------------------------------------------------------------------------------
+
+    def session_answers(self, session_id: int) -> list[Answer]:
+        """Every answer of a session with nicknames (teacher view only)."""
+        with self._sessions() as s:
+            rows = s.execute(select(AnswerRow, ParticipantRow.nickname)
+                             .join(ParticipantRow, AnswerRow.participant_id == ParticipantRow.id)
+                             .where(AnswerRow.session_id == session_id).order_by(AnswerRow.id)).all()
+            return [_answer(a, nick) for a, nick in rows]
+
+    def participant_count(self, session_id: int) -> int:
+        with self._sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(ParticipantRow)
+                                .where(ParticipantRow.session_id == session_id)) or 0)
+
+    def export_csv(self, session_id: int, extra: dict[str, dict[str, object]] | None = None) -> str:
+        """The session's answers as CSV text. ``extra`` maps item id → more columns (e.g. the detector's score)."""
+        answers = self.session_answers(session_id)
+        extra = extra or {}
+        extra_cols: list[str] = sorted({k for cols in extra.values() for k in cols})
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["nickname", "item_id", "answer", "truth", "correct", "confidence", "response_ms", "answered_at",
+                    *extra_cols])
+        names = {0: "real", 1: "fake"}
+        for a in answers:
+            more = extra.get(a.item_id, {})
+            w.writerow([_csv_safe(a.nickname), a.item_id, names[a.answer], names[a.truth], int(a.correct),
+                        f"{a.confidence:.2f}", a.response_ms if a.response_ms is not None else "",
+                        a.answered_at.isoformat(), *[more.get(c, "") for c in extra_cols]])
+        return buf.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """Keep spreadsheet programs from running a nickname like ``=HYPERLINK(...)`` as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+_STORES: dict[str, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def get_store(url: str | None = None) -> Store:
+    """One shared Store per database URL in this process."""
+    url = url or database_url()
+    with _STORES_LOCK:
+        if url not in _STORES:
+            _STORES[url] = Store(url)
+        return _STORES[url]
+
