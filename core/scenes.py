@@ -1,0 +1,55 @@
+"""Synthetic scenes built from the photos installed packages ship, for benchmarks and tests on any machine."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from core.faces import load_sample
+
+_NAMES = ("grace_hopper", "astronaut")
+
+
+def _backdrop(width: int, height: int) -> np.ndarray:
+    """A plain grey-blue gradient (no structure a face detector could mistake for a face)."""
+    ramp = np.linspace(90, 170, width, dtype=np.float32)[None, :, None]
+    base = np.broadcast_to(ramp, (height, width, 1))
+    return np.clip(np.concatenate([base * 0.9, base, base * 1.1], axis=2), 0, 255).astype(np.uint8)
+
+
+def _paste(canvas: np.ndarray, photo: np.ndarray, cx: int, cy: int, height: int) -> None:
+    scale = height / photo.shape[0]
+    ph, pw = height, max(1, int(round(photo.shape[1] * scale)))
+    small = cv2.resize(photo, (pw, ph), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    x0, y0 = cx - pw // 2, cy - ph // 2
+    xs, ys = max(0, x0), max(0, y0)
+    xe, ye = min(canvas.shape[1], x0 + pw), min(canvas.shape[0], y0 + ph)
+    canvas[ys:ye, xs:xe] = small[ys - y0:ye - y0, xs - x0:xe - x0]
+
+
+def scene(width: int, height: int, n_faces: int = 1, *, photo_height: float = 0.7) -> np.ndarray:
+    """An (height, width, 3) uint8 image with ``n_faces`` sample portraits laid out on a grid."""
+    canvas = _backdrop(width, height)
+    cols = int(np.ceil(np.sqrt(n_faces * width / height)))
+    rows = int(np.ceil(n_faces / cols))
+    cell_w, cell_h = width // cols, height // rows
+    for i in range(n_faces):
+        r, c = divmod(i, cols)
+        photo = load_sample(_NAMES[i % len(_NAMES)])
+        h = int(min(cell_h * photo_height, cell_w * photo_height * photo.shape[0] / photo.shape[1]))
+        _paste(canvas, photo, c * cell_w + cell_w // 2, r * cell_h + cell_h // 2, h)
+    return canvas
+
+
+def moving_face_frames(width: int = 320, height: int = 240, n: int = 24, *, photo_height: float = 0.8) -> list[np.ndarray]:
+    """Frames of a sample portrait sliding left to right across a backdrop (a test video's content)."""
+    photo = load_sample(_NAMES[0])
+    h = int(height * photo_height)
+    w = int(round(photo.shape[1] * h / photo.shape[0]))
+    frames = []
+    for i in range(n):
+        canvas = _backdrop(width, height)
+        cx = int(w / 2 + (width - w) * i / max(1, n - 1))
+        _paste(canvas, photo, cx, height // 2, h)
+        frames.append(canvas)
+    return frames
