@@ -17,6 +17,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/faces.py", "Faces", "🙂"),
     ],
     "Explore": [
+        ("pages/thresholds.py", "Thresholds & base rates", "📈"),
     ],
     "Class": [
     ],
