@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator, Sequence, Union
+from typing import Callable, Iterator, Sequence, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -204,13 +204,15 @@ def sample_frame_indices(n_frames: int, n_samples: int) -> np.ndarray:
 
 
 def read_frames(
-    source: Source, n_samples: int = 32, *, limits: Limits | None = None, max_side: int | None = None
+    source: Source, n_samples: int = 32, *, limits: Limits | None = None, max_side: int | None = None,
+    on_frame: Callable[[int], None] | None = None,
 ) -> tuple[VideoInfo, list[int], list[np.ndarray]]:
     """Decode ``n_samples`` evenly spaced frames as RGB uint8 arrays (H, W, 3).
 
     Returns the video info, the frame indices actually read and the frames. Frames are decoded in order
     and only the sampled ones are converted to RGB (the costly step), optionally shrunk so that their
-    longer side is at most ``max_side``.
+    longer side is at most ``max_side``. ``on_frame(count)`` is called after each sampled frame (progress
+    reporting; an exception it raises, e.g. a cancellation, stops decoding and propagates).
     """
     limits = limits or Limits.from_env()
     data = _read_bytes(source)
@@ -235,6 +237,8 @@ def read_frames(
                 if i in wanted_set:
                     frames.append(frame.to_ndarray(format="rgb24", **scale_kw))
                     indices.append(i)
+                    if on_frame is not None:
+                        on_frame(len(frames))
                 if i >= last:
                     break
         except MediaError:
