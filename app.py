@@ -12,6 +12,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/home.py", "Home", "🏠"),
     ],
     "Learn": [
+        ("pages/lessons.py", "Lessons", "📚"),
     ],
     "Detect": [
         ("pages/faces.py", "Faces", "🙂"),

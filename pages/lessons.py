@@ -1,0 +1,176 @@
+"""Lessons: pick a track, read a lesson, answer its check questions, then try the idea in the linked lab.
+
+Progress (current lesson per track, answers, first-try results) lives in st.session_state, so it lasts for
+this browser tab and is never stored on the server.
+"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from core.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, lesson_markdown, load_course,
+                          load_model_card, make_selfblend_figure, page_title, registered_pages, render_handout,
+                          split_figures)
+
+PROGRESS = "lessons_progress"  # {"answers": {qkey: option index}, "first": {qkey: right on first try}}
+
+
+def _fingerprint() -> tuple:
+    """Changes whenever a lesson or track file changes, so edits show up without restarting the app."""
+    return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in LESSONS_DIR.rglob("*.md")))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _course(fingerprint: tuple) -> Course:
+    return load_course()
+
+
+@st.cache_data(show_spinner="Drawing the illustration with the lab's face detector…", max_entries=2)
+def _figure(name: str) -> Figure | None:
+    if name != "selfblend":
+        return None
+    from ui.resources import get_lab
+
+    return make_selfblend_figure(get_lab().extractor)
+
+
+def _safe_figure(name: str) -> Figure | None:
+    try:
+        return _figure(name)
+    except Exception:  # an illustration must never take the lesson down with it
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def _handout(track_id: str, fingerprint: tuple, card_json: str) -> str:
+    course = _course(fingerprint)
+    card = json.loads(card_json) if card_json else None
+    return render_handout(course.tracks[track_id], course, card, {"selfblend": _safe_figure("selfblend")})
+
+
+def _progress() -> dict:
+    return st.session_state.setdefault(PROGRESS, {"answers": {}, "first": {}})
+
+
+def _qkey(lesson: Lesson, i: int) -> str:
+    return f"{lesson.id}#{i}"
+
+
+def _shown_questions(lesson: Lesson, track: Track):
+    return lesson.questions if track.show == "full" else lesson.questions[:1]
+
+
+def _lesson_done(lesson: Lesson, track: Track) -> bool:
+    answers = _progress()["answers"]
+    return all(_qkey(lesson, i) in answers for i in range(len(_shown_questions(lesson, track))))
+
+
+def _try_it(page: str, label: str, lesson: Lesson, registered: set[str], key: str, primary: bool) -> None:
+    """A button that opens the lab page with the lesson's sample preloaded, or a note if it is not installed."""
+    if page not in registered:
+        st.caption(f"🧪 Lab: **{label}** — coming soon (`{page}` is not installed in this lab yet).")
+        return
+    with_sample = f" with the {lesson.preset.replace('_', ' ').title()} sample" if lesson.preset else ""
+    if st.button(f"🧪 Try it: open {label}{with_sample}", key=key, type="primary" if primary else "secondary"):
+        if lesson.preset:
+            st.session_state[f"{lesson.preset_key}_preset"] = lesson.preset
+        st.switch_page(page)
+
+
+def _question(lesson: Lesson, i: int) -> None:
+    q = lesson.questions[i]
+    qkey = _qkey(lesson, i)
+    prog = _progress()
+    choice = st.radio(f"**Q{i + 1}.** {q.prompt}", range(len(q.options)), format_func=lambda j: q.options[j],
+                      index=prog["answers"].get(qkey), key=f"lq_{qkey}")
+    if choice is None:
+        return
+    prog["answers"][qkey] = choice
+    prog["first"].setdefault(qkey, choice == q.correct)
+    if choice == q.correct:
+        st.success(f"**Right.** {q.explanation}", icon="✅")
+    else:
+        st.error(f"**Not quite.** The answer is: *{q.options[q.correct]}* — {q.explanation}", icon="❌")
+
+
+def _go(key: str, pos: int) -> None:
+    st.session_state[key] = pos
+
+
+st.title("📚 Lessons")
+try:
+    fingerprint = _fingerprint()
+    course = _course(fingerprint)
+except (LessonError, OSError) as err:
+    st.error(f"The lesson files could not be loaded: {err}", icon="🚫")
+    st.stop()
+
+tracks = sorted(course.tracks.values(), key=lambda t: -t.minutes)  # classroom, workshop, demo
+track_id = st.radio("Track", [t.id for t in tracks], horizontal=True, key="lessons_track",
+                    format_func=lambda t: f"{course.tracks[t].title.split(' — ')[0]} · {course.tracks[t].minutes} min")
+track = course.tracks[track_id]
+st.markdown(f"{track.summary}  \n*For {track.audience}.*")
+
+card = load_model_card()
+left, right = st.columns([3, 2])
+with left:
+    with st.expander("Facilitator notes: timing, discussion questions, what to show"):
+        st.markdown(track.notes)
+with right:
+    st.download_button("⬇️ Printable handout (HTML)", key="lessons_handout",
+                       data=lambda: _handout(track.id, fingerprint, json.dumps(card) if card else ""),
+                       file_name=f"deepfake-lab-{track.id}-handout.html", mime="text/html", on_click="ignore",
+                       help="One self-contained page: open it in a browser and print. Answers and sources at the end.")
+
+lessons = course.lessons_of(track.id)
+done = sum(_lesson_done(lesson, track) for lesson in lessons)
+firsts = [v for k, v in _progress()["first"].items() if k.split("#")[0] in {l.id for l in lessons}]
+st.progress(done / len(lessons), text=f"{done} of {len(lessons)} lessons done · "
+                                      f"{sum(firsts)} of {len(firsts)} questions right first time")
+
+pos_key = f"lessons_pos_{track.id}"
+pos = st.selectbox("Lesson", range(len(lessons)), key=pos_key,
+                   format_func=lambda i: f"{'✓' if _lesson_done(lessons[i], track) else '○'} {i + 1}. "
+                                         f"{lessons[i].title} · {track.minutes_for(lessons[i].id)} min")
+lesson = lessons[pos]
+registered = registered_pages()
+
+st.header(lesson.title)
+st.caption(f"{track.minutes_for(lesson.id)} minutes · for {', '.join(lesson.audience)}")
+st.info(f"**Key idea.** {lesson.summary}", icon="💡")
+st.markdown("**You will be able to:**\n" + "\n".join(f"- {o}" for o in lesson.objectives))
+
+if track.show == "full":
+    for kind, part in split_figures(lesson_markdown(lesson, course, card)):
+        if kind == "md":
+            st.markdown(part)
+            continue
+        fig = _safe_figure(part)
+        if fig is None:
+            st.caption("(The illustration needs the lab's face detector, which is not available right now.)")
+            continue
+        cols = st.columns(len(fig.images))
+        for col, (name, png) in zip(cols, fig.images.items()):
+            col.image(png, caption=name, width="stretch")
+        st.caption(fig.caption)
+
+st.subheader("Try it")
+_try_it(lesson.lab, lesson.lab_title, lesson, registered, key=f"try_{lesson.id}", primary=True)
+for n, extra in enumerate(lesson.more_labs):
+    _try_it(extra, page_title(extra), lesson, registered, key=f"try_{lesson.id}_{n}", primary=False)
+
+st.subheader("Check yourself")
+for i in range(len(_shown_questions(lesson, track))):
+    _question(lesson, i)
+
+if lesson.sources and track.show == "full":
+    with st.expander("Sources"):
+        st.markdown("\n".join(f"- {s}" for s in lesson.sources))
+
+prev_col, _, next_col = st.columns([1, 2, 1])
+prev_col.button("← Previous", disabled=pos == 0, on_click=_go, args=(pos_key, pos - 1), key="lessons_prev",
+                width="stretch")
+next_col.button("Next →", disabled=pos == len(lessons) - 1, on_click=_go, args=(pos_key, pos + 1),
+                key="lessons_next", width="stretch")
