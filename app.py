@@ -19,6 +19,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "Explore": [
         ("pages/thresholds.py", "Thresholds & base rates", "📈"),
+        ("pages/provenance.py", "Provenance", "🔏"),
     ],
     "Class": [
     ],
