@@ -1,0 +1,368 @@
+"""Live detection on a moving picture: one frame in, one annotated frame out, fast enough for a webcam.
+
+The processor never queues work. Faces are found on a small copy of the frame every ``detect_every``-th
+frame (boxes are reused in between) and scored every ``score_every``-th frame through the shared
+:class:`core.analysis.Lab` — the same detector, crop function and calibration as every other page.
+Each face's fake probability is averaged over the last ``window_s`` seconds, so the label does not
+flicker with every frame. When a frame arrives while another is still being processed (another thread),
+the new frame comes straight back with the last boxes and scores drawn on it instead of waiting.
+
+UI-free: the Streamlit page (pages/live.py) only converts video frames and shows :class:`LiveStats`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from core.analysis import Lab
+from core.faces import Face
+
+# Okabe–Ito palette (RGB), the same colours as ui/draw.py (core must not import ui; a test keeps them equal).
+VERDICT_COLOURS = {
+    "likely real": (0, 114, 178),  # blue
+    "uncertain": (230, 159, 0),  # orange
+    "likely manipulated": (213, 94, 0),  # vermillion
+}
+NEUTRAL = (0, 158, 115)  # bluish green: a face found but not scored yet
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How much work each frame gets. The defaults keep one face above 5 fps on a 2-core laptop CPU.
+
+    detect_side: longer side (pixels) of the copy faces are searched on; webcam faces are large, and
+    MTCNN's cost grows with the image area. detect_every / score_every: run the face detector / the
+    deepfake detector on every n-th frame (scoring always uses fresh boxes, so a scoring frame also
+    detects). window_s: seconds of scores averaged per face. max_faces: largest faces scored per frame.
+    match_iou: overlap above which a new box continues an earlier face's score history.
+    """
+
+    detect_side: int = 384
+    detect_every: int = 2
+    score_every: int = 4
+    window_s: float = 1.0
+    max_faces: int = 4
+    match_iou: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.detect_side < 64 or self.detect_every < 1 or self.score_every < 1 or self.window_s <= 0:
+            raise ValueError("LiveSettings needs detect_side >= 64, detect_every >= 1, score_every >= 1, window_s > 0")
+
+
+class ScoreWindow:
+    """Scores of one face with their times; the smoothed value is the mean over the last ``window_s``.
+
+    When no score is that recent (a slow machine scores less often than once a window), the most recent
+    score stands alone rather than showing nothing.
+    """
+
+    def __init__(self, window_s: float):
+        self.window_s = window_s
+        self._samples: deque[tuple[float, float]] = deque()
+
+    def add(self, t: float, prob: float) -> None:
+        self._samples.append((t, float(prob)))
+
+    def recent(self, now: float) -> list[float]:
+        """Scores inside the window ending at ``now`` (older ones are forgotten, except the latest)."""
+        while len(self._samples) > 1 and self._samples[0][0] < now - self.window_s:
+            self._samples.popleft()
+        inside = [p for t, p in self._samples if t >= now - self.window_s]
+        return inside or [p for _, p in list(self._samples)[-1:]]
+
+    def value(self, now: float) -> float | None:
+        vals = self.recent(now)
+        return float(np.mean(vals)) if vals else None
+
+    @property
+    def latest(self) -> float | None:
+        return self._samples[-1][1] if self._samples else None
+
+
+@dataclass
+class _Track:
+    box: np.ndarray
+    scores: ScoreWindow
+
+
+@dataclass(frozen=True)
+class LiveFace:
+    """A face on the live picture.
+
+    box: (4,) float32 x1, y1, x2, y2 in frame pixels. fake_prob: mean calibrated probability over the
+    window (None until first scored); verdict: the detector's band for it; last_prob: the newest single
+    score; samples: how many scores the mean uses.
+    """
+
+    box: np.ndarray
+    fake_prob: float | None
+    verdict: str | None
+    last_prob: float | None
+    samples: int
+
+
+@dataclass(frozen=True)
+class LiveResult:
+    """One processed frame. frame: (H, W, 3) uint8 RGB with boxes and labels drawn (a new array).
+
+    detected / scored: whether the face / deepfake detector ran on this frame. dropped: the processor was
+    busy, so only the previous boxes were drawn. ms: wall time spent in :meth:`LiveProcessor.process`.
+    """
+
+    frame: np.ndarray = field(repr=False)
+    faces: tuple[LiveFace, ...]
+    index: int
+    detected: bool
+    scored: bool
+    dropped: bool
+    ms: float
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    """Running figures for the page: frames returned, frames dropped, frames per second over the last
+    two seconds, median and 95th-percentile milliseconds per processed frame (last 120), and the
+    largest face's smoothed score."""
+
+    frames: int
+    dropped: int
+    fps: float
+    ms_p50: float | None
+    ms_p95: float | None
+    faces: int
+    fake_prob: float | None
+    verdict: str | None
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
+    x2, y2 = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, x2 - x1) * max(0.0, y2 - y1)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+class LiveProcessor:
+    """Turns webcam frames into annotated frames. One per viewer; the :class:`Lab` inside is shared.
+
+    Thread-safe: :meth:`process` may be called from any thread; a call that finds another one running
+    returns at once (``dropped=True``) instead of queueing. ``clock`` is injectable for tests.
+    """
+
+    def __init__(self, lab: Lab, settings: LiveSettings | None = None, *,
+                 clock: Callable[[], float] = time.monotonic):
+        self.lab = lab
+        self.settings = settings or LiveSettings()
+        self._clock = clock
+        self._work = threading.Lock()  # held while one frame is detected/scored
+        self._state = threading.Lock()  # guards everything below; held only for short updates
+        self._tracks: list[_Track] = []
+        self._index = 0
+        self._frames = 0
+        self._dropped = 0
+        self._latest: np.ndarray | None = None
+        self._ms: deque[float] = deque(maxlen=120)
+        self._stamps: deque[float] = deque(maxlen=600)
+
+    # ---- public API -------------------------------------------------------------------------------
+    def process(self, rgb: np.ndarray) -> LiveResult:
+        """Annotate one (H, W, 3) uint8 RGB frame; returns a new array, the input is not modified."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
+        start = time.perf_counter()
+        if not self._work.acquire(blocking=False):
+            return self._dropped_frame(rgb, start)
+        try:
+            return self._process(rgb, start)
+        finally:
+            self._work.release()
+
+    def latest_frame(self) -> np.ndarray | None:
+        """A copy of the newest frame received, without annotations (for "Freeze"), or None."""
+        with self._state:
+            return None if self._latest is None else self._latest.copy()
+
+    def stats(self) -> LiveStats:
+        now = self._clock()
+        with self._state:
+            faces = self._faces(now)
+            recent = [t for t in self._stamps if t >= now - 2.0]
+            fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 and recent[-1] > recent[0] else 0.0
+            ms = np.array(self._ms) if self._ms else None
+            main = faces[0] if faces else None
+            return LiveStats(frames=self._frames, dropped=self._dropped, fps=float(fps),
+                             ms_p50=float(np.percentile(ms, 50)) if ms is not None else None,
+                             ms_p95=float(np.percentile(ms, 95)) if ms is not None else None,
+                             faces=len(faces), fake_prob=main.fake_prob if main else None,
+                             verdict=main.verdict if main else None)
+
+    # ---- work -------------------------------------------------------------------------------------
+    def _process(self, rgb: np.ndarray, start: float) -> LiveResult:
+        s = self.settings
+        with self._state:
+            index = self._index
+            self._index += 1
+            self._latest = rgb.copy()
+        score_now = index % s.score_every == 0
+        detect_now = score_now or index % s.detect_every == 0
+        scored = False
+        if detect_now:
+            faces = self._detect(rgb)
+            probs = self._score(rgb, faces) if score_now and faces else None
+            scored = probs is not None
+            with self._state:
+                self._update_tracks(faces, probs, self._clock())
+        now = self._clock()
+        with self._state:
+            shown = self._faces(now)
+        frame = self._draw(rgb, shown)
+        ms = (time.perf_counter() - start) * 1000
+        with self._state:
+            self._frames += 1
+            self._ms.append(ms)
+            self._stamps.append(now)
+        return LiveResult(frame=frame, faces=tuple(shown), index=index, detected=detect_now, scored=scored,
+                          dropped=False, ms=ms)
+
+    def _dropped_frame(self, rgb: np.ndarray, start: float) -> LiveResult:
+        now = self._clock()
+        with self._state:
+            self._latest = rgb.copy()
+            shown = self._faces(now)
+        frame = self._draw(rgb, shown)
+        with self._state:
+            self._frames += 1
+            self._dropped += 1
+            self._stamps.append(now)
+        return LiveResult(frame=frame, faces=tuple(shown), index=-1, detected=False, scored=False, dropped=True,
+                          ms=(time.perf_counter() - start) * 1000)
+
+    def _detect(self, rgb: np.ndarray) -> list[Face]:
+        """Faces found on a small copy, with boxes and landmarks mapped back to frame pixels."""
+        h, w = rgb.shape[:2]
+        scale = min(1.0, self.settings.detect_side / max(h, w))
+        small = rgb if scale == 1.0 else cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
+                                                    interpolation=cv2.INTER_AREA)
+        found = self.lab.extractor.detect(small, crops=False, max_faces=self.settings.max_faces)
+        return [Face(box=(f.box / scale).astype(np.float32), landmarks=(f.landmarks / scale).astype(np.float32),
+                     prob=f.prob) for f in found]
+
+    def _score(self, rgb: np.ndarray, faces: list[Face]) -> list[float] | None:
+        """Calibrated scores from the full-resolution frame, or None when the shared detector is busy.
+
+        Explanations attach hooks to the shared network while holding its lock; scoring during that
+        would run through those hooks, so a busy detector means "keep the previous scores" (never wait).
+        """
+        lock = self.lab.detector.lock
+        if not lock.acquire(blocking=False):
+            return None
+        try:
+            return [r.fake_prob for r in self.lab.score_faces(rgb, faces)]
+        finally:
+            lock.release()
+
+    def _update_tracks(self, faces: list[Face], probs: list[float] | None, now: float) -> None:
+        """Continue each earlier face that a new box overlaps (greedy by IoU); others start afresh."""
+        free = list(self._tracks)
+        tracks = []
+        for i, face in enumerate(faces):
+            best, best_iou = None, self.settings.match_iou
+            for tr in free:
+                iou = _iou(face.box, tr.box)
+                if iou >= best_iou:
+                    best, best_iou = tr, iou
+            if best is None:
+                best = _Track(box=face.box, scores=ScoreWindow(self.settings.window_s))
+            else:
+                free.remove(best)
+                best.box = face.box
+            if probs is not None:
+                best.scores.add(now, probs[i])
+            tracks.append(best)
+        self._tracks = tracks
+
+    def _faces(self, now: float) -> list[LiveFace]:
+        out = []
+        for tr in self._tracks:
+            recent = tr.scores.recent(now)
+            p = float(np.mean(recent)) if recent else None
+            out.append(LiveFace(box=tr.box.copy(), fake_prob=p, verdict=self.lab.detector.verdict(p) if p is not None
+                                else None, last_prob=tr.scores.latest, samples=len(recent)))
+        return out
+
+    # ---- drawing ----------------------------------------------------------------------------------
+    def _draw(self, rgb: np.ndarray, faces: list[LiveFace]) -> np.ndarray:
+        out = np.ascontiguousarray(rgb).copy()
+        h, w = out.shape[:2]
+        scale = max(h, w) / 640
+        thick = max(2, round(2 * scale))
+        fs = 0.55 * max(scale, 0.8)
+        for face in faces:
+            colour = VERDICT_COLOURS.get(face.verdict, NEUTRAL) if face.verdict else NEUTRAL
+            x1, y1, x2, y2 = (int(round(v)) for v in face.box)
+            cv2.rectangle(out, (x1, y1), (x2, y2), colour, thick)
+            text = f"fake {face.fake_prob:.0%} - {face.verdict}" if face.fake_prob is not None else "scoring..."
+            _label(out, text, (x1, y1, x2, y2), colour, fs)
+        if not self.lab.trained:
+            _banner(out, "UNTRAINED MODEL - scores are random", (213, 94, 0), fs, top=True)
+        with self._state:
+            recent = [t for t in self._stamps if t >= self._clock() - 2.0]
+        fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 and recent[-1] > recent[0] else 0.0
+        _banner(out, f"{fps:4.1f} fps | {len(faces)} face{'s' if len(faces) != 1 else ''}", (40, 40, 40), fs,
+                top=False)
+        return out
+
+
+def _label(img: np.ndarray, text: str, box: tuple[int, int, int, int], colour, fs: float) -> None:
+    x1, y1, _, y2 = box
+    th_px = max(1, round(fs * 2))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, th_px)
+    ty = y1 - 6 if y1 - th - 10 > 0 else y2 + th + 6
+    x1 = min(max(0, x1), max(0, img.shape[1] - tw - 6))
+    cv2.rectangle(img, (x1, ty - th - 4), (x1 + tw + 6, ty + base), colour, -1)
+    cv2.putText(img, text, (x1 + 3, ty - 2), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), th_px, cv2.LINE_AA)
+
+
+def _banner(img: np.ndarray, text: str, colour, fs: float, *, top: bool) -> None:
+    th_px = max(1, round(fs * 2))
+    (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, th_px)
+    y0 = 0 if top else img.shape[0] - th - base - 8
+    cv2.rectangle(img, (0, y0), (tw + 10, y0 + th + base + 8), colour, -1)
+    cv2.putText(img, text, (5, y0 + th + 4), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), th_px, cv2.LINE_AA)
+
+
+def moving_face_clip(n: int, *, width: int = 640, height: int = 480, face_height: int = 300,
+                     sample: str = "grace_hopper") -> list[np.ndarray]:
+    """A synthetic camera clip for benches, tests and the browser test's fake camera: a built-in sample's
+    head and shoulders gliding left and right across a ``width``×``height`` canvas.
+
+    Returns ``n`` (height, width, 3) uint8 RGB frames. Built from a photo an installed package ships, so it
+    works offline on a fresh machine.
+    """
+    from core.faces import load_sample
+
+    photo = load_sample(sample)
+    if sample == "grace_hopper":  # head and shoulders; the full photo is mostly uniform
+        photo = photo[40:420, 97:437]
+    ph, pw = photo.shape[:2]
+    fh = min(face_height, height)
+    fw = min(width, round(pw * fh / ph))
+    face = cv2.resize(photo, (fw, fh), interpolation=cv2.INTER_AREA)
+    yy, xx = np.mgrid[0:height, 0:width]
+    background = np.stack([60 + 80 * xx / width, 70 + 60 * yy / height, np.full_like(xx, 90.0)], -1).astype(np.uint8)
+    y0 = (height - fh) // 2
+    frames = []
+    for i in range(n):
+        phase = (i / max(1, n - 1)) * 2 * np.pi  # one sweep there and back
+        x0 = round((width - fw) * (0.5 - 0.5 * np.cos(phase)))
+        frame = background.copy()
+        frame[y0:y0 + fh, x0:x0 + fw] = face
+        frames.append(frame)
+    return frames
