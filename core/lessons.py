@@ -310,10 +310,10 @@ def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None)
     return Course(lessons=lessons, tracks=tracks)
 
 
-def registered_pages(app_path: Path = APP_PATH) -> set[str]:
+def registered_pages(app_path: Path | None = None) -> set[str]:
     """Page files registered in ``app.py``'s SECTIONS, read without running the app."""
     try:
-        tree = ast.parse(app_path.read_text(encoding="utf-8"))
+        tree = ast.parse((app_path or APP_PATH).read_text(encoding="utf-8"))
     except (OSError, SyntaxError):
         return set()
     for node in ast.walk(tree):
@@ -331,10 +331,10 @@ def registered_pages(app_path: Path = APP_PATH) -> set[str]:
 # ------------------------------------------------------------------------------------------- model card
 
 
-def load_model_card(path: Path = MODEL_CARD_PATH) -> dict[str, Any] | None:
+def load_model_card(path: Path | None = None) -> dict[str, Any] | None:
     """The measured figures, or None when the file is missing or unreadable (the lessons then say so)."""
     try:
-        card = json.loads(Path(path).read_text(encoding="utf-8"))
+        card = json.loads(Path(path or MODEL_CARD_PATH).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return card if isinstance(card, dict) else None
