@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 ADDRESS ?= localhost
+# Extra streamlit options, e.g. STREAMLIT_ARGS="--server.sslCertFile cert.pem --server.sslKeyFile key.pem"
+STREAMLIT_ARGS ?=
 
 .PHONY: setup run test bench
 
@@ -19,7 +21,7 @@ $(STAMP): requirements.txt requirements-nodeps.txt
 setup: $(STAMP)
 
 run: setup
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) $(STREAMLIT_ARGS)
 
 test: setup
 	$(PY) -m pytest -q
