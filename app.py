@@ -16,6 +16,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "Detect": [
         ("pages/faces.py", "Faces", "🙂"),
+        ("pages/detect_photo.py", "Detect — photo", "🔎"),
     ],
     "Explore": [
         ("pages/thresholds.py", "Thresholds & base rates", "📈"),

@@ -1,0 +1,98 @@
+"""Detect — photo page (pages/detect_photo.py) under Streamlit's AppTest: samples, uploads, many faces, hand-over."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.media import encode_jpeg
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "detect_photo.py")
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=180)  # the first run builds the shared engine
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in [*at.success, *at.info, *at.warning, *at.error, *at.markdown, *at.caption])
+
+
+def _n_images(at: AppTest) -> int:
+    return len(at.get("image"))
+
+
+def test_sample_shows_score_heatmap_and_reading(lab):
+    at = _run(AppTest.from_file(PAGE))
+    text = _texts(at)
+    assert "Found 1 face" in text
+    assert len(at.get("plotly_chart")) == 1  # the gauge
+    assert _n_images(at) == 3  # annotated photo, crop, Grad-CAM overlay
+    verdicts = ("likely real", "uncertain", "likely manipulated")
+    assert any(v in md.value for md in at.markdown for v in verdicts)
+    assert "where the model looked, not what is fake" in text
+    assert ("untrained" in text) == (not lab.trained)
+    last = at.session_state["detect_last_face"]
+    assert last["crop"].shape == (lab.detector.input_size,) * 2 + (3,)
+    # The opacity slider redraws the overlay without recomputing the analysis.
+    before = at.session_state["detect_photo_result"]
+    at.slider(key="detect_photo_alpha").set_value(1.0)
+    _run(at)
+    assert at.session_state["detect_photo_result"] is before
+
+
+def test_upload_and_keep_result_when_the_input_goes(astronaut):
+    at = _run(AppTest.from_file(PAGE))
+    at.radio(key="detect_photo_source").set_value("Upload a photo")
+    _run(at)
+    at.file_uploader(key="detect_photo_upload").upload("astronaut.jpg", encode_jpeg(astronaut), "image/jpeg")
+    _run(at)
+    assert "Found 1 face" in _texts(at)
+    assert at.session_state["detect_photo_result"]["name"] == "astronaut.jpg"
+    at.file_uploader(key="detect_photo_upload").clear()
+    _run(at)
+    assert "Showing your last result (astronaut.jpg)" in _texts(at)
+    assert _n_images(at) == 3
+
+
+def test_unreadable_upload_is_explained_not_crashed():
+    at = _run(AppTest.from_file(PAGE))
+    at.radio(key="detect_photo_source").set_value("Upload a photo")
+    _run(at)
+    at.file_uploader(key="detect_photo_upload").upload("broken.jpg", b"\xff\xd8\xff garbage", "image/jpeg")
+    _run(at)
+    assert at.error and "not an image we can read" in at.error[0].value
+
+
+def test_many_faces_table_and_selection(grace, astronaut):
+    h = max(grace.shape[0], astronaut.shape[0])
+    canvas = np.full((h, grace.shape[1] + astronaut.shape[1], 3), 128, np.uint8)
+    canvas[:grace.shape[0], :grace.shape[1]] = grace
+    canvas[:astronaut.shape[0], grace.shape[1]:] = astronaut
+    at = AppTest.from_file(PAGE)
+    at.session_state["detect_photo_frozen"] = canvas
+    _run(at)
+    assert "frame you froze on the **Live** page" in _texts(at)
+    assert "Found 2 faces" in _texts(at)
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
+    at.selectbox(key="detect_photo_face").set_value(1)
+    _run(at)
+    assert any(h.value == "Face 2" for h in at.subheader)
+    assert len(at.get("plotly_chart")) == 2  # all faces' bars + the chosen face's gauge
+    assert at.session_state["detect_last_face"]["name"].endswith("face 2")
+    at.button(key="detect_photo_unfreeze").click()
+    _run(at)
+    assert "detect_photo_frozen" not in at.session_state
+
+
+@pytest.mark.parametrize("shape", [(40, 60, 3)])
+def test_no_face_is_a_plain_message(shape):
+    at = AppTest.from_file(PAGE)
+    at.session_state["detect_photo_frozen"] = np.full(shape, 200, np.uint8)
+    _run(at)
+    assert at.warning and any("No face found" in w.value for w in at.warning)
