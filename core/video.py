@@ -278,7 +278,7 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
 
 
 def _draw(frame: np.ndarray, faces: list[FrameFace], scale: float, thumb: bool = False) -> np.ndarray:
-    from ui.draw import VERDICT_COLOURS  # colour table only (pure numpy/cv2, no streamlit)
+    from core.draw import VERDICT_COLOURS
 
     out = frame.copy()
     thick = max(2, int(round(max(out.shape[:2]) / 300)))
