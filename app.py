@@ -19,6 +19,9 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/detect_photo.py", "Detect — photo", "🔎"),
     ],
     "Explore": [
+        ("pages/make_a_fake.py", "Make a fake", "🧪"),
+        ("pages/robustness.py", "Robustness", "🌫️"),
+        ("pages/adversarial.py", "Adversarial noise", "🎯"),
         ("pages/thresholds.py", "Thresholds & base rates", "📈"),
         ("pages/provenance.py", "Provenance", "🔏"),
     ],

@@ -1,0 +1,107 @@
+"""Adversarial noise: an invisible change that makes the detector read a fake as real (captum FGSM / PGD)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from core.adversarial import METHODS, AttackResult, attack
+from core.faces import Face
+from core.forge import ForgeSettings, self_blend
+from ui.explore import choose_photo, verdict_badge
+from ui.resources import get_lab, untrained_warning
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _crop(rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    return get_lab().crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _ready_made_fake(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """A clear self-blended fake of a photo, so the page starts from something the detector should flag."""
+    return self_blend(rgb, landmarks, 0, ForgeSettings(blend=1.0, mask_scale=1.0, color_shift=0.8,
+                                                        blur_or_sharpen=False)).fake
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _attack(crop: np.ndarray, eps: int, method: str, steps: int) -> AttackResult:
+    return attack(get_lab().detector, crop, eps, method, steps=steps)
+
+
+st.title("🎯 Adversarial noise")
+st.markdown(
+    "A detector is a function of pixels. If someone can see how its score changes with each pixel (its "
+    "*gradient*), they can nudge every pixel by a tiny, invisible amount in the direction that lowers the "
+    "score. Here we do exactly that to a fake — with the same tools researchers use to test models "
+    "(captum's **FGSM** and **PGD** attacks) — and measure how little the image had to change."
+)
+lab = get_lab()
+untrained_warning(lab)
+chosen_photo = choose_photo("adv")
+if chosen_photo is None:
+    st.stop()
+rgb, face, name = chosen_photo
+if not name.startswith(("self-blended", "face swap")):
+    make_fake = st.toggle("Turn this photo into a self-blended fake first", value=True, key="adv_make_fake",
+                          help="Attacks are most telling on a fake: the noise must make it read as real.")
+    if make_fake:
+        rgb, name = _ready_made_fake(rgb, face.landmarks), f"self-blended fake of {name}"
+crop = _crop(rgb, face.box, face.landmarks)
+
+
+@st.fragment
+def attack_lab() -> None:
+    c1, c2, c3 = st.columns([1, 2, 1])
+    method = c1.radio("Attack", list(METHODS), format_func=METHODS.get, key="adv_method")
+    eps = c2.slider("ε: the most any pixel may change (grey levels out of 255)", 1, 16, 4, key="adv_eps",
+                    help="Each colour value of each pixel moves by at most ε. 4/255 is invisible to most people.")
+    steps = c3.slider("PGD steps", 5, 40, 20, 5, key="adv_steps", disabled=method != "pgd",
+                      help="More steps search the ε-box more thoroughly (and take longer).")
+    with st.spinner(f"Running {METHODS[method]} on the detector…"):
+        res = _attack(crop, int(eps), method, int(steps) if method == "pgd" else 1)
+
+    a, b, c = st.columns(3)
+    a.image(res.original, caption=f"the fake ({name})", width="stretch")
+    a.markdown(verdict_badge(res.prob_before, lab.detector.verdict(res.prob_before)))
+    b.image(res.adversarial, caption=f"the fake + noise (ε = {eps}/255)", width="stretch")
+    b.markdown(verdict_badge(res.prob_after, lab.detector.verdict(res.prob_after)))
+    c.image(res.noise, caption=f"the noise, amplified {127.5 / max(eps, 1):.0f}× (grey = unchanged)",
+            width="stretch")
+
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Score before → after", f"{res.prob_after:.0%}", f"{res.prob_after - res.prob_before:+.0%}",
+              delta_color="inverse")
+    m2.metric("PSNR (image quality)", "identical" if np.isinf(res.psnr) else f"{res.psnr:.1f} dB",
+              help="Peak signal-to-noise ratio between the two images. Above about 40 dB people cannot see "
+                   "the difference; JPEG at good quality is around 35–40 dB.")
+    m3.metric("Largest pixel change", f"{res.max_change} / 255")
+    if lab.detector.verdict(res.prob_after) == "likely real" and lab.detector.verdict(res.prob_before) != "likely real":
+        st.success("The fake now reads as **likely real**, though the two images look the same.", icon="🎯")
+    elif res.prob_after < res.prob_before:
+        st.info("The score fell, but not into *likely real*. Raise ε, or choose PGD, which searches harder.")
+    else:
+        st.info("The score did not fall at this setting. Raise ε or choose PGD.")
+    st.caption(
+        "The attack works on the detector's face crop, in pixel values between 0 and 1. Its loss is binary "
+        "cross-entropy towards the label *real* on the detector's logit. The noisy crop is rounded to whole "
+        "grey levels, as a saved image would be, and scored again from those pixels."
+    )
+
+
+attack_lab()
+st.divider()
+st.subheader("Why this matters for policy")
+st.markdown(
+    "- **A “real” verdict is not proof.** Anyone who can query a detector's gradients — or just ask it many times "
+    "— can tune a fake to slip past it, with changes no viewer will notice. Detectors catch careless fakes, not "
+    "determined adversaries.\n"
+    "- **Publishing a detector arms evaders.** Open models allow exactly the attack on this page; public "
+    "online checkers allow slower, query-based versions. Rules that make one detector the gatekeeper invite "
+    "attacks on that detector.\n"
+    "- **Test detectors adversarially before relying on them.** Procurement and audits should ask for accuracy "
+    "*under attack*, not just on clean test sets, and for how often the model is updated.\n"
+    "- **Combine signals.** Provenance (signed content credentials such as C2PA), watermarking at creation, "
+    "platform context and human review do not share this weakness in the same way; detection is one input "
+    "among several."
+)

@@ -1,0 +1,117 @@
+"""Robustness: how JPEG, downscaling, blur, noise and brightness move the detector's score."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core.robustness import PERTURBATIONS, RobustnessReport, apply_chain, robustness_curves
+from ui.draw import VERDICT_COLOURS
+from ui.explore import choose_photo, gradcam_overlay, verdict_badge
+from ui.resources import get_lab, untrained_warning
+
+LINE = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"]
+MARK = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely manipulated"]
+# Strongest change on the right for every plot: JPEG and downscale grow stronger as their number falls.
+REVERSED = {"jpeg", "downscale"}
+
+
+@st.cache_data(show_spinner="Scoring every setting of every change (one batch)…", max_entries=16)
+def _curves(crop: np.ndarray) -> RobustnessReport:
+    return robustness_curves(get_lab().detector, crop)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _crop(rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    from core.faces import Face
+
+    return get_lab().crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
+
+
+def _figure(report: RobustnessReport, chosen: dict[str, float], low: float, high: float) -> go.Figure:
+    kinds = list(report.curves)
+    fig = make_subplots(rows=1, cols=len(kinds), shared_yaxes=True, horizontal_spacing=0.03,
+                        subplot_titles=[report.curves[k].label for k in kinds])
+    for i, kind in enumerate(kinds, start=1):
+        c = report.curves[kind]
+        fig.add_trace(go.Scatter(x=c.strengths, y=c.probs, mode="lines+markers", line=dict(color=LINE),
+                                 name=c.label, showlegend=False,
+                                 hovertemplate=f"{c.unit}: %{{x}}<br>manipulated: %{{y:.1%}}<extra></extra>"),
+                      row=1, col=i)
+        fig.add_vline(x=chosen[kind], line=dict(color=MARK, dash="dot"), row=1, col=i)
+        fig.update_xaxes(title_text=c.unit, autorange="reversed" if kind in REVERSED else True, row=1, col=i)
+    # The verdict bands of the checkpoint's thresholds, and the unchanged photo's score.
+    fig.add_hrect(y0=high, y1=1, fillcolor=MARK, opacity=0.08, line_width=0, row="all", col="all")
+    fig.add_hrect(y0=0, y1=low, fillcolor=LINE, opacity=0.08, line_width=0, row="all", col="all")
+    fig.add_hline(y=report.base_prob, line=dict(color="grey", dash="dash"), row="all", col="all")
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="probability manipulated", row=1, col=1)
+    fig.update_layout(height=330, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+st.title("🌫️ Robustness")
+st.markdown(
+    "Photos rarely reach a fact-checker untouched: platforms **compress** and **shrink** them, cameras add "
+    "**noise**, people **brighten** or **blur** them. Each of these can wash out the faint blending traces a "
+    "detector looks for. Move the sliders to apply changes, and see in the curves how the score moves "
+    "across the whole range of each change."
+)
+lab = get_lab()
+untrained_warning(lab)
+chosen_photo = choose_photo("robust")
+if chosen_photo is None:
+    st.stop()
+rgb, face, name = chosen_photo
+crop = _crop(rgb, face.box, face.landmarks)
+report = _curves(crop)
+meta = lab.detector.meta
+
+
+@st.fragment
+def explorer() -> None:
+    st.subheader("Change the photo")
+    cols = st.columns(len(PERTURBATIONS))
+    chosen: dict[str, float] = {}
+    for col, (kind, p) in zip(cols, PERTURBATIONS.items()):
+        value = col.slider(p.label, float(p.lo), float(p.hi), float(p.identity), float(p.step), key=f"rb_{kind}",
+                           help=p.unit)
+        chosen[kind] = value
+    active = {k: v for k, v in chosen.items() if v != PERTURBATIONS[k].identity}
+    changed = apply_chain(crop, active) if active else crop
+    prob = float(lab.detector.predict(changed)[0])
+
+    a, b, c, d = st.columns([1, 1, 1, 1.3])
+    a.image(crop, caption="unchanged face crop", width="stretch")
+    b.image(changed, caption="with your changes", width="stretch")
+    c.image(gradcam_overlay(changed), caption="Grad-CAM at this setting", width="stretch")
+    with d:
+        st.markdown(f"**Unchanged:** {verdict_badge(report.base_prob, lab.detector.verdict(report.base_prob))}")
+        st.markdown(f"**With your changes:** {verdict_badge(prob, lab.detector.verdict(prob))}")
+        st.metric("Score change", f"{prob:.0%}", f"{prob - report.base_prob:+.0%}", delta_color="off")
+        if active:
+            st.caption("Applied, in this order: " + ", ".join(
+                f"{PERTURBATIONS[k].label.lower()} {v:g}" for k, v in active.items()))
+        else:
+            st.caption("No change applied yet: move a slider.")
+
+    st.subheader("Each change on its own, across its whole range")
+    st.plotly_chart(_figure(report, chosen, meta.likely_real_below, meta.likely_manipulated_from), width="stretch")
+    st.caption(
+        "Each curve changes one thing at a time, scoring every point in one batch; the dotted line marks your "
+        "slider. The dashed grey line is the unchanged score; shaded bands are the verdict thresholds "
+        f"(below {meta.likely_real_below:.0%} *likely real*, from {meta.likely_manipulated_from:.0%} *likely "
+        "manipulated*). Changes are applied to the detector's face crop, so strengths are relative to it: a "
+        "downscale of 0.5 means the face reaches the detector with half its usual pixels across."
+    )
+
+
+st.caption(f"Working on: {name}")
+explorer()
+st.info(
+    "**Why this matters.** A fake that was compressed and resized on its way through social media can read as "
+    "*real*, and a real photo that was heavily edited can look *manipulated*. A detector's accuracy is only "
+    "known for the kind of images it was tested on; ask how it holds up on images like yours.",
+    icon="💡",
+)

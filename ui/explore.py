@@ -1,0 +1,115 @@
+"""Shared pieces of the Explore labs (Make a fake, Robustness, Adversarial noise): cached face finding,
+scoring with Grad-CAM, face-region views, and the hand-over of a learner's fake between pages.
+
+The fake a learner makes lives only in ``st.session_state`` (this browser session's memory): nothing
+is written to disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from core.analysis import FaceResult
+from core.explain import explain, overlay
+from core.faces import Face, crop_face
+from ui.inputs import image_input
+from ui.resources import get_lab
+
+FAKE_KEY = "explore_fake"  # session_state key of the learner's latest fake (a MadeFake)
+
+
+@dataclass(frozen=True)
+class MadeFake:
+    """A fake made on the Make-a-fake page. rgb: (H, W, 3) uint8; face: where the manipulated face is."""
+
+    rgb: np.ndarray
+    face: Face
+    name: str
+
+
+def remember_fake(rgb: np.ndarray, face: Face, name: str) -> None:
+    st.session_state[FAKE_KEY] = MadeFake(rgb=rgb, face=face, name=name)
+
+
+def made_fake() -> MadeFake | None:
+    fake = st.session_state.get(FAKE_KEY)
+    return fake if isinstance(fake, MadeFake) else None
+
+
+@st.cache_data(show_spinner="Finding faces…", max_entries=16)
+def find_faces(rgb: np.ndarray) -> list[Face]:
+    """All faces, largest first (no crops: pages crop through the Lab at the detector's size)."""
+    return get_lab().extractor.detect(rgb, crops=False)
+
+
+def pick_face(faces: list[Face], key: str, label: str = "Which face?") -> Face:
+    """A selector when there are several faces (largest first); the only face otherwise."""
+    if len(faces) == 1:
+        return faces[0]
+    i = st.selectbox(label, range(len(faces)), key=key,
+                     format_func=lambda k: f"face {k + 1} ({'largest' if k == 0 else f'{faces[k].size:.0f} px'})")
+    return faces[i]
+
+
+def choose_photo(key: str, *, default_sample: str = "grace_hopper", offer_fake: bool = True) -> tuple[np.ndarray, Face, str] | None:
+    """The photo and face a lab works on: the learner's fake from Make a fake (when there is one) or any
+    sample / upload / camera shot. Returns None, after saying why, when there is nothing to work on."""
+    fake = made_fake() if offer_fake else None
+    if fake is not None:
+        use = st.radio("Work on", ["The fake you made on *Make a fake*", "Another photo"], horizontal=True,
+                       key=f"{key}_use_fake")
+        if use.startswith("The fake"):
+            return fake.rgb, fake.face, fake.name
+    picked = image_input(key, default_sample=default_sample)
+    if picked is None:
+        st.info("Choose a sample, upload a photo or take one with the camera to begin.")
+        return None
+    rgb, name = picked
+    faces = find_faces(rgb)
+    if not faces:
+        st.warning("No face found in this photo. Try one where a face is clearly visible, facing the camera, "
+                   "and at least about 40 pixels tall.")
+        return None
+    return rgb, pick_face(faces, f"{key}_face"), name
+
+
+def face_view(img: np.ndarray, face: Face, size: int = 256) -> np.ndarray:
+    """The face region of an (H, W, 3) uint8 image or (H, W) [0, 1] mask, framed like the detector's
+    crop but at ``size`` pixels so learners can see detail. Returns (size, size, 3) uint8."""
+    if img.ndim == 2:
+        img = np.repeat((np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)[..., None], 3, axis=-1)
+    view, _ = crop_face(img, face.box, face.landmarks, size=size)
+    return view
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gradcam_overlay(crop: np.ndarray) -> np.ndarray:
+    """Grad-CAM heatmap of a detector crop, overlaid on it: (S, S, 3) uint8."""
+    lab = get_lab()
+    return overlay(crop, explain(lab.detector, crop, "gradcam").heatmap, alpha=0.5)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def score_face(rgb: np.ndarray, face: Face) -> FaceResult:
+    """The Lab's score of one face (its one crop and scoring path)."""
+    return get_lab().score_faces(rgb, [face])[0]
+
+
+def verdict_badge(prob: float, verdict: str) -> str:
+    """Markdown for a score and its verdict, coloured like everywhere else in the lab."""
+    colour = {"likely real": "blue", "uncertain": "orange", "likely manipulated": "red"}.get(verdict, "gray")
+    return f":{colour}-badge[{verdict}] **{prob:.0%}** manipulated"
+
+
+def score_column(title: str, rgb: np.ndarray, face: Face) -> FaceResult:
+    """A column body: the detector's crop, its Grad-CAM heatmap, score and verdict."""
+    res = score_face(rgb, face)
+    st.markdown(f"**{title}**  \n{verdict_badge(res.fake_prob, res.verdict)}")
+    a, b = st.columns(2)
+    a.image(res.crop, caption="what the detector sees", width="stretch")
+    b.image(gradcam_overlay(res.crop), caption="Grad-CAM: where it looked", width="stretch")
+    return res
+
