@@ -17,6 +17,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
     "Detect": [
         ("pages/faces.py", "Faces", "🙂"),
         ("pages/detect_photo.py", "Detect — photo", "🔎"),
+        ("pages/detect_video.py", "Detect — video", "🎞️"),
     ],
     "Explore": [
         ("pages/make_a_fake.py", "Make a fake", "🧪"),

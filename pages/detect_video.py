@@ -1,0 +1,142 @@
+"""Detect — video: a timeline of the detector's scores over evenly sampled frames, the most suspicious
+frames with their heatmaps, the annotated clip, and a downloadable report."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import streamlit as st
+
+from core.explain import explain, overlay
+from core.faces import load_sample
+from core.media import MediaError
+from core.video import analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from ui.resources import get_lab, untrained_warning
+from ui.verdict import HEATMAP_READING, reading, timeline
+
+KEY = "detect_video"
+RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches; no frames, no upload)
+FORMATS = ["mp4", "mov", "webm", "avi", "mkv", "m4v"]
+
+st.title("🎞️ Detect — video")
+st.markdown(
+    "A video is checked as a series of photos: the lab samples frames evenly across it, finds the faces, "
+    "scores each one and plots the scores over time. A face swap often flickers — strong in some frames, "
+    "invisible in others — so look at the whole timeline, not one number."
+)
+lab = get_lab()
+untrained_warning(lab)
+
+
+@st.cache_data(show_spinner="Making the demo clip…", max_entries=1)
+def demo_clip() -> bytes:
+    """A real (unmanipulated) photo gliding across the frame: 4 s, 640×360, 15 fps, made on this machine."""
+    return moving_face_clip(load_sample("grace_hopper"), width=640, height=360, seconds=4, fps=15, face_height=0.7)
+
+
+source = st.radio("Choose a video", ["Built-in demo clip", "Upload a video"], horizontal=True, key=f"{KEY}_source")
+if source == "Built-in demo clip":
+    data, name = demo_clip(), "demo clip (Grace Hopper photo sliding across, not manipulated)"
+    st.caption("The demo clip is made on this machine from a public-domain photo; nothing is downloaded.")
+else:
+    st.caption("Your video stays in this session's memory while it is analysed; it is never saved to disk.")
+    file = st.file_uploader("Video (MP4, MOV, WebM, AVI)", type=FORMATS, key=f"{KEY}_upload")
+    data, name = (file.getvalue(), file.name) if file is not None else (None, None)
+
+with st.expander("Settings"):
+    n_frames = st.slider("Frames to sample", 8, 96, 32, 8, key=f"{KEY}_frames",
+                         help="More frames give a finer timeline and take longer.")
+    detect_every = st.slider("Find faces on every k-th sampled frame", 1, 4, 2, key=f"{KEY}_every",
+                             help="Faster with larger k: boxes in between are interpolated from the neighbouring "
+                                  "detections. Use 1 for videos with quick cuts between people.")
+
+result = st.session_state.get(RESULT)
+wanted = None
+if data is not None:
+    wanted = hashlib.blake2b(data, digest_size=16).hexdigest() + f"/{n_frames}/{detect_every}"
+    if result is not None and result["key"] != wanted:
+        st.caption(f"Below: your last result ({result['name']}). Press **Analyse** to check this video.")
+    start = st.button("Analyse", type="primary", key=f"{KEY}_go", disabled=result is not None and result["key"] == wanted)
+    if start:
+        with st.status(f"Analysing {name}…", expanded=True) as status:
+            bar = st.progress(0.0, text="Decoding frames…")
+            cancel_slot = st.empty()  # a click reruns the page, which stops this run at its next update
+            cancel_slot.button("Cancel", key=f"{KEY}_cancel", help="Stops the analysis.")
+            t0 = time.perf_counter()
+
+            def progress(done: int, total: int) -> None:
+                stage = "Decoding frames" if done <= n_frames else "Finding and scoring faces"
+                bar.progress(done / total, text=f"{stage}… ({done}/{total})")
+
+            try:
+                report = analyze_video(lab, data, n_frames=n_frames, detect_every=detect_every, progress=progress)
+            except MediaError as err:
+                status.update(label="This video could not be analysed", state="error")
+                st.error(str(err), icon="🚫")
+                st.stop()
+            st.write(f"Sampled {len(report.frame_indices)} frames; faces in {report.frames_with_faces}.")
+            st.write("Drawing the annotated clip…")
+            clip = annotate_video(report)
+            heatmaps = [explain(lab.detector, s.crop, "gradcam").heatmap for s in report.top]
+            elapsed = time.perf_counter() - t0
+            cancel_slot.empty()
+            status.update(label=f"Done in {elapsed:.1f} s", state="complete", expanded=False)
+        report = report.without_frames()  # the frames are in the clip now; keep the session small
+        result = {"key": wanted, "name": name, "report": report, "clip": clip, "heatmaps": heatmaps,
+                  "elapsed": elapsed, "json": report_json(report), "csv": report_csv(report)}
+        st.session_state[RESULT] = result
+    elif st.session_state.get(f"{KEY}_cancel"):
+        st.warning("Analysis cancelled.")
+elif result is None:
+    st.info("Upload a video, or pick the built-in demo clip, then press **Analyse**.")
+
+if result is None:
+    st.stop()
+
+report = result["report"]
+meta = lab.detector.meta
+st.divider()
+st.subheader(f"Result — {result['name']}")
+info = report.info
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Video score", "no face" if report.score is None else f"{report.score:.0%}")
+c2.metric("Verdict", report.verdict or "—")
+c3.metric("Frames with a face", f"{report.frames_with_faces} / {len(report.frame_indices)}")
+c4.metric("Analysis time", f"{result['elapsed']:.1f} s")
+st.caption(f"{info.width}×{info.height}, {info.fps:.1f} fps, {info.duration_s:.1f} s, {info.codec}. "
+           "A frame's score is its most suspicious face; the video's score is the mean over frames with a face.")
+
+if report.score is None:
+    st.warning("No face was found in the sampled frames, so there is nothing to score. Try a video where a face "
+               "is clearly visible and at least about 40 pixels tall, or sample more frames.")
+else:
+    st.markdown(reading(report.score, report.verdict, meta))
+    st.plotly_chart(timeline(report.times_s, report.frame_probs, meta, video_score=report.score,
+                             highlight=[s.time_s for s in report.top]),
+                    width="stretch", config={"displayModeBar": False}, key=f"{KEY}_timeline")
+
+left, right = st.columns([3, 2])
+with left:
+    st.markdown("**The sampled frames, annotated** (box colour = verdict band)")
+    st.video(result["clip"], format="video/mp4")
+with right:
+    st.markdown("**Download the report**")
+    stem = result["name"].rsplit(".", 1)[0].replace(" ", "_")[:40] or "video"
+    st.download_button("JSON report", result["json"], file_name=f"{stem}_report.json", mime="application/json",
+                       key=f"{KEY}_json")
+    st.download_button("CSV (one row per face per frame)", result["csv"], file_name=f"{stem}_frames.csv",
+                       mime="text/csv", key=f"{KEY}_csv")
+    st.caption("The report lists the video, the model version and thresholds, and every sampled frame's faces "
+               "and scores — no pictures.")
+
+if report.top:
+    st.subheader("Most suspicious frames")
+    alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_alpha")
+    cols = st.columns(len(report.top))
+    for col, item, heat in zip(cols, report.top, result["heatmaps"]):
+        with col:
+            st.image(item.thumbnail, caption=f"t = {item.time_s:.1f} s (frame {item.frame_index})", width="stretch")
+            st.image(overlay(item.crop, heat, alpha), caption=f"score {item.fake_prob:.0%} · Grad-CAM",
+                     width="stretch")
+    st.markdown(HEATMAP_READING)
