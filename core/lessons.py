@@ -445,9 +445,14 @@ def rewrite_lesson_links(text: str, course: Course, anchor: bool = False, track:
     return _LINK_RE.sub(sub, text)
 
 
-def lesson_markdown(lesson: Lesson, course: Course, card: Mapping[str, Any] | None) -> str:
+def shift_headings(text: str, levels: int) -> str:
+    """Demote Markdown ``#`` headings by ``levels`` (at most h6), so a lesson's sections sit below its title."""
+    return re.sub(r"^(#{1,6})(?=\s)", lambda m: "#" * min(6, len(m.group(1)) + levels), text, flags=re.M)
+
+
+def lesson_markdown(lesson: Lesson, course: Course, card: Mapping[str, Any] | None, heading_shift: int = 0) -> str:
     """The lesson body as the app shows it: figures filled in, links rewritten (figure placeholders kept)."""
-    return rewrite_lesson_links(fill_card(lesson.body, card), course)
+    return shift_headings(rewrite_lesson_links(fill_card(lesson.body, card), course), heading_shift)
 
 
 # ------------------------------------------------------------------------------------------ illustrations
@@ -538,7 +543,7 @@ def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
            f"<p class='meta'>Deepfake Lab · {track.minutes} minutes · for {html.escape(track.audience)}</p>",
            f"<p>{html.escape(track.summary)}</p>", "<h3>Plan</h3><ol>"]
     for s in track.sessions:
-        names = ", ".join(html.escape(course.lessons[i.lesson].title) for i in s.items)
+        names = "; ".join(html.escape(course.lessons[i.lesson].title) for i in s.items)
         out.append(f"<li><b>{html.escape(s.title)}</b> ({s.minutes} min): {names}</li>")
     out.append("</ol>")
     answers, sources, qn = [], [], 0
@@ -549,7 +554,8 @@ def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
         out.append("<h3>You will be able to</h3><ul>" +
                    "".join(f"<li>{html.escape(o)}</li>" for o in lesson.objectives) + "</ul>")
         if track.show == "full":
-            body = rewrite_lesson_links(fill_card(lesson.body, card), course, anchor=True, track=track)
+            body = shift_headings(rewrite_lesson_links(fill_card(lesson.body, card), course, anchor=True,
+                                                       track=track), 1)
             for kind, part in split_figures(body):
                 if kind == "md":
                     out.append(_md(part))

@@ -127,8 +127,8 @@ with right:
 lessons = course.lessons_of(track.id)
 done = sum(_lesson_done(lesson, track) for lesson in lessons)
 firsts = [v for k, v in _progress()["first"].items() if k.split("#")[0] in {l.id for l in lessons}]
-st.progress(done / len(lessons), text=f"{done} of {len(lessons)} lessons done · "
-                                      f"{sum(firsts)} of {len(firsts)} questions right first time")
+score = f"{sum(firsts)} of {len(firsts)} questions right first time" if firsts else "no questions answered yet"
+st.progress(done / len(lessons), text=f"{done} of {len(lessons)} lessons done · {score}")
 
 pos_key = f"lessons_pos_{track.id}"
 pos = st.selectbox("Lesson", range(len(lessons)), key=pos_key,
@@ -143,7 +143,7 @@ st.info(f"**Key idea.** {lesson.summary}", icon="💡")
 st.markdown("**You will be able to:**\n" + "\n".join(f"- {o}" for o in lesson.objectives))
 
 if track.show == "full":
-    for kind, part in split_figures(lesson_markdown(lesson, course, card)):
+    for kind, part in split_figures(lesson_markdown(lesson, course, card, heading_shift=2)):
         if kind == "md":
             st.markdown(part)
             continue

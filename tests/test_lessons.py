@@ -207,6 +207,8 @@ def test_handout_is_self_contained(course, track_id, card):
     assert not re.search(r"(src|href)\s*=\s*['\"]?\s*(https?:)?//", page)
     for lesson in course.lessons_of(track_id):
         assert lesson.title.replace("'", "&#x27;") in page
+    # Lesson sections sit below lesson titles: h2 is used only for lessons, answers and sources.
+    assert page.count("<h2") == len(track.lesson_ids) + 1 + 1
     n_questions = sum(len(l.questions) if track.show == "full" else 1 for l in course.lessons_of(track_id))
     assert page.count("<div class='q'>") == n_questions
     assert len(re.findall(r"<li value='\d+'>", page)) == n_questions  # one answer per question
