@@ -51,6 +51,8 @@ def show_credentials(report: CredentialReport) -> None:
     m = report.active
     if m is None:
         return
+    if not report.intact:
+        st.caption("What the credential says — it failed validation, so none of this can be relied on:")
     if report.ai_sources:
         st.markdown("🤖 **The credential declares:** " + "; ".join(report.ai_sources) + ".")
     c1, c2, c3 = st.columns(3)
@@ -80,8 +82,7 @@ def show_credentials(report: CredentialReport) -> None:
         st.markdown(f"↳ earlier credential on *{old.title or 'untitled'}*: signed by {old.signer or '—'} with "
                     f"{old.generator or 'an unnamed tool'}; actions: {acts}")
     with st.expander("All validation checks and the raw manifest"):
-        st.dataframe([{"result": c.kind, "code": c.code, "meaning": c.plain} for c in report.checks],
-                     hide_index=True, width="stretch")
+        st.table([{"result": c.kind, "code": c.code, "meaning": c.plain} for c in report.checks], hide_index=True)
         st.code(pretty_json(report)[:20000], language="json")
 
 
@@ -95,8 +96,7 @@ def show_metadata(meta: MetadataReport) -> None:
         st.caption(f"{meta.format or 'This'} file carries no camera, software, date or AI fields. Metadata is "
                    "removed by most apps and is as easy to fake as to delete, so its absence means nothing.")
         return
-    st.dataframe([{"field": f.name, "value": f.value, "why it matters": f.why} for f in meta.fields],
-                 hide_index=True, width="stretch")
+    st.table([{"field": f.name, "value": f.value, "why it matters": f.why} for f in meta.fields], hide_index=True)
     st.caption("Unsigned metadata is only a claim: any editor can write any camera, date or tool into it.")
 
 

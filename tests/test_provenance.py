@@ -308,7 +308,7 @@ def test_page_reads_signs_and_breaks_a_credential(tmp_path, monkeypatch):
     at = _page(tmp_path, monkeypatch)
     text = _markdown(at)
     assert "No content credential found." in text and "proves nothing" in text
-    assert "Comment" in str(at.dataframe[0].value)  # the sample's real JPEG comment, from its own bytes
+    assert "File source" in at.table[0].value["value"].iloc[0]  # the sample's real JPEG comment, from its own bytes
     at.radio(key="provenance_claim").set_value("generative_ai")
     at.button(key="provenance_sign").click().run()
     assert not at.exception, at.exception
