@@ -354,3 +354,24 @@ def test_page_reads_an_uploaded_signed_photo_and_survives_garbage(tmp_path, monk
     at.file_uploader(key="provenance_anyfile").upload("junk.mp4", os.urandom(3000), "video/mp4").run()
     assert not at.exception, at.exception
     assert "not a file type that carries content credentials" in _markdown(at)
+
+
+def test_video_credentials_are_read_and_a_changed_video_is_tampered(identity):
+    """The reader is not image-only: sign a small MP4 with c2pa directly, read it, then alter its media data."""
+    import c2pa
+
+    from core.media import write_h264
+
+    frames = [np.full((48, 64, 3), 40 + 10 * i, np.uint8) for i in range(6)]
+    video = write_h264(frames, fps=6)
+    builder = c2pa.Builder({"title": "clip.mp4"}, context=prov._context())
+    builder.set_intent(c2pa.C2paBuilderIntent.CREATE, c2pa.C2paDigitalSourceType.TRAINED_ALGORITHMIC_MEDIA)
+    out = io.BytesIO()
+    builder.sign(prov._signer(identity), "video/mp4", io.BytesIO(video), out)
+    signed_video = out.getvalue()
+    report = prov.read_credentials(signed_video)
+    assert report.status == prov.VALID_UNTRUSTED and report.ai_sources == ["created by a generative AI tool"]
+    mdat = signed_video.rfind(b"mdat")
+    changed = bytearray(signed_video)
+    changed[mdat + 40] ^= 0x55  # a byte of the coded frames
+    assert prov.read_credentials(bytes(changed)).status == prov.TAMPERED
