@@ -27,6 +27,8 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/provenance.py", "Provenance", "🔏"),
     ],
     "Class": [
+        ("pages/quiz.py", "Spot the fake", "🕵️"),
+        ("pages/teacher.py", "Teacher", "🧑‍🏫"),
     ],
     "About": [
         ("pages/about.py", "Privacy & model", "🔒"),

@@ -1,0 +1,185 @@
+"""Spot the fake: real or fake, one picture at a time, then your score against the detector's."""
+
+import time
+
+import streamlit as st
+
+from core.quiz_stats import Response, by_kind, compare, confidence_when
+from core.store import StoreError
+from ui.classroom import (accuracy_by_kind, comparison_metrics, face_heatmap, get_gallery, open_store,
+                          right_wrong_grid, show_item)
+from ui.resources import get_lab, untrained_warning
+
+st.title("🕵️ Spot the fake")
+st.markdown(
+    "Real or fake? Look at each picture, answer, and say how sure you are. After each answer you see the truth, "
+    "what the lab's detector said and where it looked. At the end you compare your mistakes with the detector's: "
+    "researchers found that people and machines get *different* pictures wrong (Groh et al., PNAS 2022)."
+)
+
+lab = get_lab()
+untrained_warning(lab)
+gallery = get_gallery(lab)
+if len(gallery.items) < 2:
+    st.error("The quiz has no pictures to show. Ask whoever runs the lab to check its data folder.", icon="🚫")
+    st.stop()
+
+quiz = st.session_state.get("quiz")
+
+
+def start(item_ids: list[str], **extra) -> None:
+    st.session_state["quiz"] = {"items": item_ids, "i": 0, "phase": "ask", "records": [], "shown": None, **extra}
+    st.rerun()
+
+
+# ---- setting up -------------------------------------------------------------------------------------------------
+if quiz is None:
+    mode = st.radio("How do you want to play?", ["On my own", "With my class"], horizontal=True, key="quiz_mode")
+    if mode == "On my own":
+        sources = {"all": "All pictures", "built-in": "Built-in pictures", "teacher": "My teacher's collection"}
+        available = ["all"] + [s for s in ("built-in", "teacher") if any(it.source == s for it in gallery.items)]
+        source = (st.radio("Pictures", available, format_func=sources.get, horizontal=True, key="quiz_source")
+                  if len(available) > 2 else "all")
+        pool = sum(1 for it in gallery.items if source == "all" or it.source == source)
+        n = st.slider("How many pictures?", min_value=min(2, pool), max_value=min(20, pool),
+                      value=min(10, pool), key="quiz_n")
+        if st.button("Start the quiz", type="primary", key="quiz_start"):
+            start(gallery.pick(n, seed=time.time_ns(), source=source), token=None)
+    else:
+        st.caption("Type the code your teacher shows and a **made-up nickname** (not your real name). Only your "
+                   "teacher sees your answers, under that nickname; other students never do.")
+        with st.form("quiz_join"):
+            code = st.text_input("Join code", max_chars=12, key="quiz_code")
+            nickname = st.text_input("Nickname", max_chars=24, key="quiz_nickname")
+            joined = st.form_submit_button("Join", type="primary")
+        if joined:
+            store = open_store()
+            if store is not None:
+                try:
+                    part, session = store.join(code, nickname)
+                except StoreError as err:
+                    st.error(str(err), icon="🚫")
+                else:
+                    missing = [i for i in session.item_ids if gallery.get(i) is None]
+                    items = [i for i in session.item_ids if gallery.get(i) is not None]
+                    if missing:
+                        st.warning(f"{len(missing)} of this session's pictures are not on this computer; "
+                                   "they are skipped.")
+                    if not items:
+                        st.error("None of this session's pictures are available here. Tell your teacher.")
+                    else:
+                        start(items, token=part.token, nickname=part.nickname, code=session.code,
+                              session_title=session.title)
+    st.stop()
+
+# ---- one item at a time -------------------------------------------------------------------------------------------
+items = quiz["items"]
+n = len(items)
+if quiz.get("token"):
+    st.caption(f"Class session **{quiz['code']}** {('· ' + quiz['session_title']) if quiz.get('session_title') else ''}"
+               f" · you are **{quiz['nickname']}**")
+
+if quiz["phase"] in ("ask", "reveal"):
+    i = quiz["i"]
+    item = gallery.get(items[i])
+    score = gallery.scores[item.id]
+    st.progress(i / n, text=f"Picture {i + 1} of {n}")
+    left, right = st.columns([3, 2])
+
+    if quiz["phase"] == "ask":
+        if quiz["shown"] != i:
+            quiz["shown"], quiz["shown_at"] = i, time.monotonic()
+        with left:
+            show_item(item)
+        with right:
+            with st.form(f"quiz_answer_{i}"):
+                choice = st.radio("Is this face real or fake?", ["Real", "Fake"], index=None, horizontal=True,
+                                  key=f"quiz_choice_{i}")
+                confidence = st.slider("How sure are you?", min_value=50, max_value=100, value=70, step=5,
+                                       format="%d%%", key=f"quiz_conf_{i}",
+                                       help="50% means a pure guess, 100% means certain.")
+                answered = st.form_submit_button("Answer", type="primary")
+            if answered and choice is None:
+                st.warning("Choose real or fake first.")
+            elif answered:
+                answer = int(choice == "Fake")
+                took_ms = int(1000 * (time.monotonic() - quiz.get("shown_at", time.monotonic())))
+                quiz["records"].append({"item_id": item.id, "answer": answer, "truth": item.label,
+                                        "confidence": confidence / 100})
+                if quiz.get("token"):
+                    store = open_store()
+                    try:
+                        if store is not None:
+                            store.submit_answer(quiz["token"], item.id, answer, item.label, confidence / 100, took_ms)
+                    except StoreError as err:
+                        quiz["store_error"] = str(err)
+                quiz["phase"] = "reveal"
+                st.rerun()
+        st.stop()
+
+    # reveal
+    rec = quiz["records"][-1]
+    right_answer = rec["answer"] == rec["truth"]
+    if quiz.pop("store_error", None) is not None:
+        st.warning("Your answer could not be saved for your teacher (the session may be closed); you can still "
+                   "finish the quiz.", icon="🗄️")
+    with left:
+        show_item(item)
+    with right:
+        truth = "**fake**" if item.label else "**real**"
+        (st.success if right_answer else st.error)(
+            f"{'Right' if right_answer else 'Not this time'}: this picture is {truth}. {item.title}.")
+        if score.fake_prob is None:
+            st.markdown("**The detector** found no face, so it flags nothing (counts as answering *real*).")
+        else:
+            det = "fake" if score.says_fake else "real"
+            ok = "right" if gallery.detector_correct(item.id) else "wrong"
+            st.markdown(f"**The detector** gives {score.fake_prob:.0%} probability of manipulation "
+                        f"(*{score.verdict}*), so it answers **{det}**: {ok}.")
+        heat = face_heatmap(lab, gallery, item)
+        if heat is not None:
+            a, b = st.columns(2)
+            a.image(heat[0], caption="the face the detector saw", width="stretch")
+            b.image(heat[1], caption="Grad-CAM: where it found evidence of \"fake\" (yellow = most)", width="stretch")
+        st.info(item.tip, icon="💡")
+    last = quiz["i"] == n - 1
+    if st.button("See my results" if last else "Next picture", type="primary", key=f"quiz_next_{quiz['i']}"):
+        quiz["i"] += 1
+        quiz["phase"] = "done" if last else "ask"
+        st.rerun()
+    st.stop()
+
+# ---- results -----------------------------------------------------------------------------------------------------
+responses = [Response(r["item_id"], r["answer"], r["truth"], r["confidence"], "you") for r in quiz["records"]]
+result = compare(responses, gallery)
+st.subheader("Your results")
+you = sum(r.answer == r.truth for r in responses)
+machine = sum(gallery.detector_correct(r.item_id) for r in responses)
+st.markdown(f"You got **{you} of {len(responses)}** right; the detector got **{machine} of {len(responses)}** "
+            "right on the same pictures.")
+comparison_metrics(result, who="You")
+labels = [f"{k + 1}" for k in range(len(responses))]
+hover = [f"{k + 1}. {gallery.get(r.item_id).title}" for k, r in enumerate(responses)]
+st.plotly_chart(right_wrong_grid(labels, hover, [r.answer == r.truth for r in responses],
+                                 [gallery.detector_correct(r.item_id) for r in responses]), width="stretch")
+st.plotly_chart(accuracy_by_kind(by_kind(responses, gallery)), width="stretch")
+both_wrong = sum(r.answer != r.truth and not gallery.detector_correct(r.item_id) for r in responses)
+only_you = sum(r.answer != r.truth and gallery.detector_correct(r.item_id) for r in responses)
+only_det = sum(r.answer == r.truth and not gallery.detector_correct(r.item_id) for r in responses)
+st.markdown(f"Wrong **only you**: {only_you} · wrong **only the detector**: {only_det} · wrong **both**: {both_wrong}. "
+            "Where you and the detector fail on different pictures, a person and a detector together do better "
+            "than either alone.")
+sure_right, sure_wrong = confidence_when(responses)
+if sure_wrong == sure_wrong and sure_right == sure_right:  # both defined (not NaN)
+    st.markdown(f"Your mean confidence was **{sure_right:.0%}** when right and **{sure_wrong:.0%}** when wrong"
+                + (" — feeling sure did not mean being right." if sure_wrong >= sure_right else "."))
+if not gallery.model_trained:
+    st.caption("The detector here is untrained, so its answers are coin flips; compare again once the trained "
+               "model is installed.")
+if quiz.get("token"):
+    store = open_store()
+    saved = len(store.my_answers(quiz["token"])) if store is not None else 0
+    st.caption(f"{saved} of your answers are saved for your teacher under the nickname **{quiz['nickname']}**.")
+if st.button("Play again", key="quiz_again"):
+    del st.session_state["quiz"]
+    st.rerun()

@@ -1,0 +1,124 @@
+"""AppTest of the Spot-the-fake page: a solo round and a class round stored in the database."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.store import get_store
+from quiz_helpers import shared_data_dir
+
+PAGE = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "pages" / "quiz.py")
+TIMEOUT = 600  # the first run builds the engine and (once per test session) the gallery on a shared CPU
+
+
+@pytest.fixture
+def env(tmp_path_factory, monkeypatch):
+    data = shared_data_dir(tmp_path_factory)
+    monkeypatch.setenv("LAB_DATA_DIR", str(data))
+    monkeypatch.delenv("LAB_DATABASE_URL", raising=False)
+    monkeypatch.delenv("LAB_GALLERY_DIR", raising=False)
+    return data
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.success] + [e.value for e in at.error]
+    parts += [e.value for e in at.warning] + [e.value for e in at.info] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def _answer(at: AppTest, i: int, choice: str, confidence: int) -> None:
+    at.radio(key=f"quiz_choice_{i}").set_value(choice)
+    at.slider(key=f"quiz_conf_{i}").set_value(confidence)
+    at.button[0].click().run()  # the form's submit button is the only button while asking
+
+
+def _item_under_question(at: AppTest) -> str:
+    return at.session_state["quiz"]["items"][at.session_state["quiz"]["i"]]
+
+
+def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    at.slider(key="quiz_n").set_value(4)
+    at.button(key="quiz_start").click().run()
+    quiz = at.session_state["quiz"]
+    assert len(quiz["items"]) == 4 and len(set(quiz["items"])) == 4
+
+    at.button[0].click().run()  # answering without choosing
+    assert any("Choose real or fake" in w.value for w in at.warning)
+    assert at.session_state["quiz"]["phase"] == "ask"
+
+    from core.gallery import load_gallery
+    from ui.resources import get_lab
+
+    gallery = load_gallery(get_lab())  # the page's items and scores, read back from the data folder
+    expected_you = expected_det = 0
+    for i in range(4):
+        item = gallery.get(_item_under_question(at))
+        choice = "Fake" if i % 2 else "Real"
+        _answer(at, i, choice, 60 + 10 * i)
+        assert not at.exception
+        text = _texts(at)
+        assert f"this picture is **{item.truth}**" in text
+        right = int(choice == "Fake") == item.label
+        assert ("Right:" in text) == right and ("Not this time" in text) == (not right)
+        score = gallery.scores[item.id]
+        assert f"{score.fake_prob:.0%} probability of manipulation" in text
+        assert item.tip in text
+        captions = [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]
+        assert any(c.startswith("Grad-CAM") for c in captions)  # the detector's heatmap for this face
+        expected_you += right
+        expected_det += gallery.detector_correct(item.id)
+        at.button(key=f"quiz_next_{i}").click().run()
+    text = _texts(at)
+    assert f"You got **{expected_you} of 4** right; the detector got **{expected_det} of 4**" in text
+    assert len(at.get("plotly_chart")) == 2
+    at.button(key="quiz_again").click().run()
+    assert "quiz" not in at.session_state and at.button(key="quiz_start")
+
+
+def test_class_round_stores_answers_under_the_nickname_only(env):
+    store = get_store()
+    from core.gallery import load_gallery
+    from ui.resources import get_lab
+
+    gallery = load_gallery(get_lab())
+    items = gallery.pick(3, seed=11)
+    session = store.create_session(items, title="Class 9")
+    other, _ = store.join(session.code, "taken")
+    store.submit_answer(other.token, items[0], 1, gallery.get(items[0]).label, 0.9)
+
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at.radio(key="quiz_mode").set_value("With my class").run()
+    at.text_input(key="quiz_code").input("WRONG")
+    at.text_input(key="quiz_nickname").input("kit")
+    at.button[0].click().run()
+    assert any("No open class session" in e.value for e in at.error)
+    at.text_input(key="quiz_code").input(session.code.lower())
+    at.text_input(key="quiz_nickname").input("taken")
+    at.button[0].click().run()
+    assert any("already uses the nickname" in e.value for e in at.error)
+    at.text_input(key="quiz_nickname").input("kit")
+    at.button[0].click().run()
+    assert at.session_state["quiz"]["items"] == items and at.session_state["quiz"]["nickname"] == "kit"
+    assert "you are **kit**" in _texts(at)
+    # Another student's answer is nowhere on this student's page.
+    assert "taken" not in _texts(at)
+
+    _answer(at, 0, "Fake", 90)
+    token = at.session_state["quiz"]["token"]
+    mine = store.my_answers(token)
+    assert [(a.item_id, a.answer, a.confidence, a.nickname) for a in mine] == [(items[0], 1, 0.9, "kit")]
+    assert mine[0].response_ms is not None and mine[0].response_ms >= 0
+
+    store.close_session(session.id)  # the teacher closes the session mid-quiz
+    at.button(key="quiz_next_0").click().run()
+    _answer(at, 1, "Real", 70)
+    assert any("could not be saved" in w.value for w in at.warning)
+    assert len(store.my_answers(token)) == 1
+    at.button(key="quiz_next_1").click().run()
+    _answer(at, 2, "Real", 70)
+    at.button(key="quiz_next_2").click().run()
+    assert "1 of your answers are saved for your teacher under the nickname **kit**" in _texts(at)
+    assert not at.exception

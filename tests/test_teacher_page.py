@@ -1,0 +1,117 @@
+"""AppTest of the teacher view: closed without a passcode, refuses wrong ones, runs a session end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.store import get_store
+from quiz_helpers import shared_data_dir
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "teacher.py")
+TIMEOUT = 600
+PASSCODE = "hedgehog-orbit-7"
+
+
+@pytest.fixture
+def env(tmp_path_factory, tmp_path, monkeypatch):
+    data = shared_data_dir(tmp_path_factory)
+    monkeypatch.setenv("LAB_DATA_DIR", str(data))  # shares the generated gallery with the other tests
+    monkeypatch.setenv("LAB_DATABASE_URL", f"sqlite:///{tmp_path / 'teacher.db'}")  # an empty database per test
+    monkeypatch.delenv("LAB_GALLERY_DIR", raising=False)
+    return data
+
+
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [e.value for e in at.info]
+    parts += [e.value for e in at.warning] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def _login(at: AppTest, passcode: str) -> AppTest:
+    at.text_input(key="teacher_passcode").input(passcode)
+    return at.button[0].click().run()
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_without_a_passcode_the_view_explains_and_stays_closed(env, monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("LAB_TEACHER_PASSCODE", raising=False)
+    else:
+        monkeypatch.setenv("LAB_TEACHER_PASSCODE", value)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert "LAB_TEACHER_PASSCODE" in at.info[0].value
+    assert len(at.text_input) == 0 and len(at.button) == 0 and len(at.selectbox) == 0
+
+
+def test_wrong_passcodes_are_refused_then_locked_out(env, monkeypatch):
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", PASSCODE)
+    store = get_store()
+    store.create_session(["builtin/x/q92"], title="secret class")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    for guess in ("", "hedgehog", PASSCODE.upper(), PASSCODE + " "):
+        _login(at, guess)
+        assert any("not right" in e.value for e in at.error)
+        assert "secret class" not in _texts(at) and len(at.selectbox) == 0
+    _login(at, "wrong-5")  # the fifth failure locks this browser session for a while
+    _login(at, PASSCODE)
+    assert any("Too many wrong tries" in e.value for e in at.error)
+    assert "teacher_ok" not in at.session_state
+    assert len(at.selectbox) == 0
+
+
+def test_session_lifecycle_live_results_export_close_delete(env, monkeypatch):
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", PASSCODE)
+    store = get_store()
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    _login(at, PASSCODE)
+    assert not at.exception and at.session_state["teacher_ok"]
+    assert any("No sessions yet" in i.value for i in at.info)
+
+    at.text_input(key="teacher_title").input("Year 10")
+    at.slider(key="teacher_n").set_value(6)
+    next(b for b in at.button if b.label == "Start session").click().run()
+    (session,) = store.list_sessions()
+    assert session.is_open and len(session.item_ids) == 6 and session.title == "Year 10"
+    assert session.code in _texts(at)
+    assert any("No answers yet" in i.value for i in at.info)
+
+    # Three students answer; the teacher's next refresh shows them.
+    from core.gallery import load_gallery
+    from ui.resources import get_lab
+
+    gallery = load_gallery(get_lab())
+    for n, nick in enumerate(("ann", "bo", "cy")):
+        part, _ = store.join(session.code, nick)
+        for k, item_id in enumerate(session.item_ids):
+            label = gallery.get(item_id).label
+            store.submit_answer(part.token, item_id, label if (k + n) % 3 else 1 - label, label, 0.8)
+    at.run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Students joined"] == "3" and metrics["Answers"] == "18"
+    answers = store.session_answers(session.id)
+    class_acc = sum(a.correct for a in answers) / len(answers)
+    det_acc = sum(gallery.detector_correct(a.item_id) for a in answers) / len(answers)
+    assert metrics["Class right"] == f"{class_acc:.0%}"
+    assert metrics["Detector right on the same items"] == f"{det_acc:.0%}"
+    assert len(at.get("plotly_chart")) == 3  # per-item difficulty and two confusion matrices
+    (download,) = at.get("download_button")
+    assert download.proto.label == "Download answers (CSV)"
+
+    next(b for b in at.button if b.label == "Close session").click().run()
+    assert store.get_session(session.id).is_open is False
+    assert "is closed" in _texts(at)
+    delete = next(b for b in at.button if b.label == "Delete session")
+    assert delete.disabled  # needs the confirmation tick first
+    at.checkbox(key="teacher_delete_sure").check().run()
+    next(b for b in at.button if b.label == "Delete session").click().run()
+    assert not at.exception
+    assert store.get_session(session.id) is None and store.session_answers(session.id) == []
+    assert any("No sessions yet" in i.value for i in at.info)
+
+    at.button(key="teacher_lock").click().run()
+    assert "teacher_ok" not in at.session_state and at.text_input(key="teacher_passcode")

@@ -1,0 +1,145 @@
+"""Shared pieces of the quiz and teacher pages: the cached gallery and store, heatmaps and plotly charts."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.analysis import Lab
+from core.config import data_dir
+from core.gallery import Gallery, GalleryItem, load_gallery
+from core.media import load_image
+from core.quiz_stats import Comparison, ItemRow
+from core.store import Store, get_store
+
+RIGHT, WRONG = "#0072B2", "#D55E00"  # Okabe–Ito blue and vermillion (colour-blind safe)
+NAMES = ("real", "fake")
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _gallery(_lab: Lab, data_folder: str, teacher_dir: str, model_version: str) -> Gallery:
+    return load_gallery(_lab, teacher_dir=teacher_dir, folder=None)
+
+
+def get_gallery(lab: Lab) -> Gallery:
+    """The quiz gallery for this data folder, teacher folder and model (built and scored once per server)."""
+    import os
+
+    teacher = os.environ.get("LAB_GALLERY_DIR", "").strip()
+    with st.spinner("Preparing the quiz pictures and scoring them with the detector (first start only)…"):
+        return _gallery(lab, str(data_dir()), teacher, lab.detector.meta.version)
+
+
+def open_store() -> Store | None:
+    """The shared database, or None after explaining what went wrong (the page then stops)."""
+    try:
+        return get_store()
+    except Exception as exc:  # noqa: BLE001 - a wrong LAB_DATABASE_URL must explain itself, not crash the page
+        st.error(f"The class database cannot be opened ({type(exc).__name__}: {exc}). Check LAB_DATABASE_URL "
+                 "(or unset it to use the built-in SQLite file) and restart the lab.", icon="🗄️")
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _heatmap(item_id: str, model_version: str, _item: GalleryItem, _lab: Lab, box: tuple, landmarks: tuple):
+    from core.explain import explain, overlay
+    from core.faces import Face
+
+    rgb = load_image(_item.path)
+    face = Face(box=np.asarray(box, np.float32), landmarks=np.asarray(landmarks, np.float32), prob=1.0)
+    crop, _ = _lab.crop(rgb, face)
+    exp = explain(_lab.detector, crop, "gradcam")
+    return crop, overlay(crop, exp.heatmap, alpha=0.45)
+
+
+def face_heatmap(lab: Lab, gallery: Gallery, item: GalleryItem) -> tuple[np.ndarray, np.ndarray] | None:
+    """(crop, Grad-CAM overlay) of the face the detector scored on an image item; None without one."""
+    score = gallery.scores.get(item.id)
+    if item.media != "image" or score is None or score.box is None:
+        return None
+    return _heatmap(item.id, gallery.model_version, item, lab, score.box, score.landmarks)
+
+
+def show_item(item: GalleryItem) -> None:
+    if item.media == "video":
+        st.video(str(item.path))
+    else:
+        st.image(str(item.path), width="stretch")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Charts
+
+
+def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", y=-0.2))
+    return fig
+
+
+def right_wrong_grid(labels: list[str], hover: list[str], people: list[bool], detector: list[bool],
+                     who: str = "You") -> go.Figure:
+    """Items across, you and the detector down: blue where right, vermillion where wrong."""
+    z = [[1 if ok else 0 for ok in people], [1 if ok else 0 for ok in detector]]
+    text = [["✓" if ok else "✗" for ok in people], ["✓" if ok else "✗" for ok in detector]]
+    fig = go.Figure(go.Heatmap(z=z, x=labels, y=[who, "Detector"], text=text, texttemplate="%{text}",
+                               customdata=[hover, hover], hovertemplate="%{customdata}<extra>%{y}</extra>",
+                               colorscale=[[0, WRONG], [0.5, WRONG], [0.5, RIGHT], [1, RIGHT]], zmin=0, zmax=1,
+                               showscale=False, xgap=3, ygap=3))
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "Where each of you was right (✓) and wrong (✗)", height=240)
+
+
+def accuracy_by_kind(stats: dict[str, tuple[float, float, int]], who: str = "You") -> go.Figure:
+    kinds = list(stats)
+    fig = go.Figure([
+        go.Bar(name=who, x=kinds, y=[stats[k][0] for k in kinds], marker_color="#009E73",
+               text=[f"{stats[k][0]:.0%}" for k in kinds], textposition="outside"),
+        go.Bar(name="Detector", x=kinds, y=[stats[k][1] for k in kinds], marker_color="#CC79A7",
+               text=[f"{stats[k][1]:.0%}" for k in kinds], textposition="outside"),
+    ])
+    fig.update_layout(barmode="group", yaxis=dict(range=[0, 1.15], tickformat=".0%", title="right"))
+    fig.update_xaxes(title="kind of picture")
+    return _layout(fig, "Right answers by kind of picture")
+
+
+def confusion_figure(m: np.ndarray, title: str) -> go.Figure:
+    total = max(1, int(m.sum()))
+    text = [[f"{int(m[t, a])}<br>({m[t, a] / total:.0%})" for a in range(2)] for t in range(2)]
+    fig = go.Figure(go.Heatmap(z=m, x=[f"answered {n}" for n in NAMES], y=[f"truly {n}" for n in NAMES], text=text,
+                               texttemplate="%{text}", colorscale="Blues", showscale=False,
+                               hovertemplate="%{y}, %{x}: %{z}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=300)
+
+
+def item_difficulty(rows: list[ItemRow]) -> go.Figure:
+    """Class accuracy per item, hardest first, with the detector's verdict marked."""
+    rows = sorted(rows, key=lambda r: r.accuracy)
+    labels = [f"{i + 1}. {r.kind} ({NAMES[r.truth]})" for i, r in enumerate(rows)]
+    fig = go.Figure([
+        go.Bar(x=labels, y=[r.accuracy for r in rows], name="class", marker_color="#009E73",
+               customdata=[[r.title, r.n, r.mean_confidence] for r in rows],
+               hovertemplate="%{customdata[0]}<br>class right: %{y:.0%} of %{customdata[1]} answers"
+                             "<br>mean confidence %{customdata[2]:.0%}<extra></extra>"),
+        go.Scatter(x=labels, y=[1.07] * len(rows), mode="markers+text", name="detector",
+                   text=["✓" if r.detector_correct else "✗" for r in rows], textposition="middle center",
+                   marker=dict(size=18, color=[RIGHT if r.detector_correct else WRONG for r in rows]),
+                   textfont=dict(color="white"),
+                   hovertemplate=[f"detector: {'right' if r.detector_correct else 'wrong'}"
+                                  + (f" (p(fake) = {r.detector_prob:.2f})" if r.detector_prob is not None else "")
+                                  + "<extra></extra>" for r in rows]),
+    ])
+    fig.update_layout(yaxis=dict(range=[0, 1.15], tickformat=".0%", title="class right"))
+    fig.update_xaxes(type="category", tickangle=-30)
+    return _layout(fig, "Per-item difficulty (hardest first); circles: the detector", height=380)
+
+
+def comparison_metrics(c: Comparison, who: str = "Class") -> None:
+    a, b, d = st.columns(3)
+    a.metric(f"{who} right", "–" if not c.n_answers else f"{c.people_accuracy:.0%}", help=f"{c.n_answers} answers")
+    b.metric("Detector right on the same items", "–" if not c.n_answers else f"{c.detector_accuracy:.0%}")
+    diff = c.people_accuracy - c.detector_accuracy if c.n_answers else float("nan")
+    d.metric("Difference", "–" if not c.n_answers else f"{diff:+.0%}", help=f"{who} minus detector, in points")
