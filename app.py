@@ -20,6 +20,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/detect_video.py", "Detect — video", "🎞️"),
     ],
     "Explore": [
+        ("pages/explain.py", "Explain", "🧠"),
         ("pages/make_a_fake.py", "Make a fake", "🧪"),
         ("pages/robustness.py", "Robustness", "🌫️"),
         ("pages/adversarial.py", "Adversarial noise", "🎯"),

@@ -8,6 +8,8 @@ alike, the map shows the image's edges, not the model's reasoning.
 
 from __future__ import annotations
 
+import threading
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,16 +81,23 @@ def explain(detector: Detector, crop: np.ndarray, method: str = "gradcam", **kwa
 
 
 _RANDOM: dict[tuple[int, int], Detector] = {}
+_RANDOM_LOCK = threading.Lock()
 
 
 def randomized_copy(detector: Detector, seed: int = 1) -> Detector:
-    """A detector with the same architecture and metadata but freshly randomised weights (cached)."""
+    """A detector with the same architecture and metadata but freshly randomised weights (cached).
+
+    Built once per process under a lock (many sessions may ask at once), and without disturbing the global
+    torch random state that seeding it would otherwise reset.
+    """
     key = (detector.meta.width, seed)
-    if key not in _RANDOM:
-        rnd = untrained_detector(seed=seed, device=detector.device)
-        rnd.meta = detector.meta
-        _RANDOM[key] = rnd
-    return _RANDOM[key]
+    with _RANDOM_LOCK:
+        if key not in _RANDOM:
+            with torch.random.fork_rng(devices=[]):
+                rnd = untrained_detector(seed=seed, device=detector.device)
+            rnd.meta = detector.meta
+            _RANDOM[key] = rnd
+        return _RANDOM[key]
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,10 @@ def sanity_check(detector: Detector, crop: np.ndarray, method: str = "gradcam", 
 
     a = explain(detector, crop, method, **kwargs)
     b = explain(randomized_copy(detector), crop, method, **kwargs)
-    rho = spearmanr(a.heatmap.ravel(), b.heatmap.ravel()).statistic
+    with warnings.catch_warnings():
+        # A blank map (e.g. Grad-CAM of a random network is often all zero) has no rank order: similarity 0.
+        warnings.simplefilter("ignore")
+        rho = spearmanr(a.heatmap.ravel(), b.heatmap.ravel()).statistic
     return SanityCheck(trained=a, randomized=b, similarity=float(np.nan_to_num(rho)))
 
 

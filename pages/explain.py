@@ -1,0 +1,130 @@
+"""Explain: several attribution methods on one face, side by side, and the sanity check that tells a
+heatmap that reflects the model from one that only reflects the picture."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from core.explain import METHODS, explain, overlay, sanity_check
+from ui.inputs import image_input
+from ui.resources import get_lab, untrained_warning
+
+KEY = "explain"
+CACHE = f"{KEY}_maps"  # {(crop digest, method): Explanation}, this session only
+LAST = "detect_last_face"  # set by the Detect — photo page
+
+ABOUT = {
+    "gradcam": ("Weighs the network's last layer of feature maps by how much each one raises the *manipulated* "
+                "score. Fast and smooth, but coarse: it can only point at a few large patches of the face."),
+    "integrated_gradients": ("Blends the picture in from black in small steps and adds up, pixel by pixel, how "
+                             "the score changes along the way. Fine-grained, slower, and often speckled like "
+                             "the image's own edges."),
+    "occlusion": ("Covers one square of the face at a time with grey and measures how much the score drops. "
+                  "Easy to trust because it only uses the model's answers, but blocky and the slowest."),
+}
+
+st.title("🧠 Explain")
+st.markdown(
+    "Heatmaps (saliency maps) claim to show *where* a detector found its evidence. Different methods give "
+    "different answers for the same face and the same score — and some heatmaps look convincing even when the "
+    "model behind them learned nothing. Compare them here, then run the **sanity check**."
+)
+lab = get_lab()
+untrained_warning(lab)
+
+
+def _digest(a: np.ndarray) -> str:
+    return hashlib.blake2b(np.ascontiguousarray(a).data, digest_size=12).hexdigest()
+
+
+last = st.session_state.get(LAST)
+choices = (["Face last analysed on Detect"] if last else []) + ["Choose a photo"]
+where = st.radio("Which face?", choices, horizontal=True, key=f"{KEY}_where") if len(choices) > 1 else choices[0]
+if where == "Face last analysed on Detect":
+    crop, name = last["crop"], last["name"]
+else:
+    picked = image_input(KEY, camera=True)
+    if picked is None:
+        st.info("Choose a sample, upload a photo or take one with the camera to begin.")
+        st.stop()
+    rgb, photo_name = picked
+    with st.spinner("Finding faces…"):
+        faces = lab.analyze_image(rgb).faces
+    if not faces:
+        st.warning("No face found in this photo. Try one where a face is clearly visible and facing the camera.")
+        st.stop()
+    i = 0
+    if len(faces) > 1:
+        i = st.selectbox("Face", list(range(len(faces))), key=f"{KEY}_face",
+                         format_func=lambda k: f"face {k + 1} ({faces[k].fake_prob:.0%})")
+    crop, name = faces[i].crop, f"{photo_name}, face {i + 1}"
+
+methods = st.multiselect("Methods", list(METHODS), default=list(METHODS), format_func=METHODS.get,
+                         key=f"{KEY}_methods")
+alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.55, 0.05, key=f"{KEY}_alpha")
+cache: dict = st.session_state.setdefault(CACHE, {})
+if len(cache) > 24:  # a session keeps the maps of a few faces only
+    cache.clear()
+digest = _digest(crop)
+
+
+def get_map(method: str):
+    if (digest, method) not in cache:
+        with st.spinner(f"Computing {METHODS[method]}…"):
+            cache[(digest, method)] = explain(lab.detector, crop, method)
+    return cache[(digest, method)]
+
+
+prob = float(lab.detector.predict(crop)[0])
+st.markdown(f"**{name}** — fake probability **{prob:.0%}** ({lab.detector.verdict(prob)}).")
+cols = st.columns(1 + len(methods))
+with cols[0]:
+    st.image(crop, caption="the crop the detector sees", width="stretch")
+for col, method in zip(cols[1:], methods):
+    with col:
+        st.image(overlay(crop, get_map(method).heatmap, alpha), caption=METHODS[method], width="stretch")
+        st.caption(ABOUT[method])
+st.caption("Colour scale (viridis, readable with colour-blindness): dark purple = no evidence, yellow = the most "
+           "evidence for *manipulated* in this face. Each map is scaled to its own maximum, so compare shapes, "
+           "not brightness.")
+
+st.subheader("Sanity check: does the heatmap depend on what the model learned?")
+st.markdown(
+    "Adebayo et al. (2018) proposed a simple test: compute the same heatmap from a copy of the network whose "
+    "weights are **random** — a model that learned nothing. If the two maps look alike, the heatmap mostly shows "
+    "the picture's own edges and shapes, not the model's reasoning."
+)
+check_method = st.selectbox("Method to check", list(METHODS), format_func=METHODS.get, key=f"{KEY}_check")
+ckey = (digest, "sanity", check_method)
+if ckey not in cache:
+    with st.spinner("Running the sanity check…"):
+        cache[ckey] = sanity_check(lab.detector, crop, check_method)
+check = cache[ckey]
+a, b, c = st.columns([1, 1, 1.2])
+with a:
+    st.image(overlay(crop, check.trained.heatmap, alpha), caption=f"{METHODS[check_method]} — the lab's model",
+             width="stretch")
+with b:
+    st.image(overlay(crop, check.randomized.heatmap, alpha),
+             caption=f"{METHODS[check_method]} — random weights", width="stretch")
+with c:
+    st.metric("Similarity of the two maps", f"{check.similarity:+.2f}",
+              help="Spearman rank correlation of the two maps' pixels, from −1 to +1.")
+    if check.randomized.heatmap.max() == 0 or check.trained.heatmap.max() == 0:
+        st.markdown("One of the maps is **blank**: that model found no evidence for *manipulated* at all, so "
+                    "there is nothing to compare (similarity 0).")
+    elif check.similarity > 0.5:
+        st.markdown("**High similarity**: this map barely depends on what the model learned. Do not read it as "
+                    "the model's reasoning — it mostly reflects the picture itself.")
+    elif check.similarity > 0.2:
+        st.markdown("**Some similarity**: part of this map comes from the picture rather than from the model. "
+                    "Read it with care.")
+    else:
+        st.markdown("**Low similarity**: the map changes when the learned weights are thrown away, so it does "
+                    "reflect the model. That is necessary for a useful explanation, not proof that the model "
+                    "is right.")
+    if not lab.trained:
+        st.caption("The lab's model is untrained too, so this compares two random networks.")
