@@ -41,6 +41,9 @@ PLANNED_PAGES = (
     "pages/thresholds.py", "pages/spectrum.py", "pages/quiz.py", "pages/teacher.py", "pages/provenance.py",
     "pages/live.py", "pages/about.py",
 )
+# The image-input key each page passes to ui.inputs.image_input, where it is not the page file's stem:
+# a lesson's "Try it" sets st.session_state[f"{key}_preset"] so the page opens on the lesson's sample.
+PRESET_KEYS = {"pages/make_a_fake.py": "fake", "pages/robustness.py": "robust", "pages/adversarial.py": "adv"}
 SAMPLE_NAMES = ("grace_hopper", "astronaut")  # core.faces.SAMPLES, listed here so loading needs no torch
 MISSING_CARD = "(measured figures appear here once the model card is generated)"
 MISSING_KEY = "(not in the model card yet)"
@@ -67,8 +70,8 @@ class Question:
 
 @dataclass(frozen=True)
 class Lesson:
-    """One lesson. ``body`` is raw Markdown with placeholders; ``preset_key`` is the target page's
-    image-input key (the page file's stem unless the file says otherwise)."""
+    """One lesson. ``body`` is raw Markdown with placeholders; ``preset`` is the built-in sample the
+    main ``lab`` opens with (see :func:`preset_key`); ``more_labs`` open on their own defaults."""
 
     id: str
     title: str
@@ -80,7 +83,6 @@ class Lesson:
     lab_title: str
     more_labs: tuple[str, ...]
     preset: str | None
-    preset_key: str
     tracks: tuple[str, ...]
     questions: tuple[Question, ...]
     sources: tuple[str, ...]
@@ -230,12 +232,17 @@ def load_lesson(path: Path) -> Lesson:
         id=path.stem, title=_need(meta, "title", str, path).strip(), minutes=minutes,
         audience=_str_list(meta, "audience", path), summary=_need(meta, "summary", str, path).strip(),
         objectives=_str_list(meta, "objectives", path), lab=lab,
-        lab_title=str(meta.get("lab_title") or page_title(lab)), more_labs=more_labs, preset=preset, preset_key=str(meta.get("preset_key") or Path(lab).stem),
+        lab_title=str(meta.get("lab_title") or page_title(lab)), more_labs=more_labs, preset=preset,
         tracks=_str_list(meta, "tracks", path),
         questions=tuple(_question(q, i + 1, path) for i, q in enumerate(questions)),
         sources=_str_list(meta, "sources", path) if meta.get("sources") else (),
         body=body.strip() + "\n", path=path,
     )
+
+
+def preset_key(page: str) -> str:
+    """The session-state prefix a page's image input reads its preset from (``<key>_preset``)."""
+    return PRESET_KEYS.get(page, Path(page).stem)
 
 
 def page_title(page: str) -> str:

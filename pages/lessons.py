@@ -11,8 +11,8 @@ import json
 import streamlit as st
 
 from core.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, lesson_markdown, load_course,
-                          load_model_card, make_selfblend_figure, page_title, registered_pages, render_handout,
-                          split_figures)
+                          load_model_card, make_selfblend_figure, page_title, preset_key, registered_pages,
+                          render_handout, split_figures)
 
 PROGRESS = "lessons_progress"  # {"answers": {qkey: option index}, "first": {qkey: right on first try}}
 
@@ -67,15 +67,15 @@ def _lesson_done(lesson: Lesson, track: Track) -> bool:
     return all(_qkey(lesson, i) in answers for i in range(len(_shown_questions(lesson, track))))
 
 
-def _try_it(page: str, label: str, lesson: Lesson, registered: set[str], key: str, primary: bool) -> None:
-    """A button that opens the lab page with the lesson's sample preloaded, or a note if it is not installed."""
+def _try_it(page: str, label: str, preset: str | None, registered: set[str], key: str, primary: bool) -> None:
+    """A button that opens the lab page with the sample preloaded, or a note if the page is not installed."""
     if page not in registered:
         st.caption(f"🧪 Lab: **{label}** — coming soon (`{page}` is not installed in this lab yet).")
         return
-    with_sample = f" with the {lesson.preset.replace('_', ' ').title()} sample" if lesson.preset else ""
+    with_sample = f" with the {preset.replace('_', ' ').title()} sample" if preset else ""
     if st.button(f"🧪 Try it: open {label}{with_sample}", key=key, type="primary" if primary else "secondary"):
-        if lesson.preset:
-            st.session_state[f"{lesson.preset_key}_preset"] = lesson.preset
+        if preset:
+            st.session_state[f"{preset_key(page)}_preset"] = preset
         st.switch_page(page)
 
 
@@ -157,9 +157,9 @@ if track.show == "full":
         st.caption(fig.caption)
 
 st.subheader("Try it")
-_try_it(lesson.lab, lesson.lab_title, lesson, registered, key=f"try_{lesson.id}", primary=True)
-for n, extra in enumerate(lesson.more_labs):
-    _try_it(extra, page_title(extra), lesson, registered, key=f"try_{lesson.id}_{n}", primary=False)
+_try_it(lesson.lab, lesson.lab_title, lesson.preset, registered, key=f"try_{lesson.id}", primary=True)
+for n, extra in enumerate(lesson.more_labs):  # further labs open on their own defaults
+    _try_it(extra, page_title(extra), None, registered, key=f"try_{lesson.id}_{n}", primary=False)
 
 st.subheader("Check yourself")
 for i in range(len(_shown_questions(lesson, track))):
