@@ -162,8 +162,8 @@ class PairStream(torch.utils.data.IterableDataset):
         self.images, self.boxes, self.lms, self.cfg, self.start = images, boxes, lms, cfg, start
 
     def __iter__(self):
-        torch.set_num_threads(1)
-        cv2.setNumThreads(1)
+        # DataLoader workers already run torch single-threaded; opencv is set to one thread in train()
+        # before the worker forks (changing its pool after a fork can deadlock).
         half = self.cfg.batch // 2
         for step in range(self.start, self.cfg.steps):
             rng = np.random.default_rng([self.cfg.seed, step])
@@ -227,6 +227,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
     run.mkdir(parents=True, exist_ok=True)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(cfg.seed)
+    cv2.setNumThreads(1)
     (tr_img, tr_box, tr_lm), (va_img, va_box, va_lm), summary = load_split(cfg)
     x_val, y_val = validation_set(va_img, va_box, va_lm, cfg)
     model = BlendNet(cfg.width).to(device).to(memory_format=torch.channels_last)
