@@ -284,7 +284,7 @@ def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None)
     ``tracks`` field names exactly the tracks that list it; links between lessons point at existing files.
     """
     tracks_dir = tracks_dir or lessons_dir / "tracks"
-    lessons = {p.stem: load_lesson(p) for p in sorted(lessons_dir.glob("*.md"))}
+    lessons = {p.stem: load_lesson(p) for p in sorted(lessons_dir.glob("*.md")) if p.name != "README.md"}
     if not lessons:
         raise LessonError(f"No lessons found in {lessons_dir}.")
     tracks = {p.stem: load_track(p) for p in sorted(tracks_dir.glob("*.md"))}

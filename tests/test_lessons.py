@@ -22,7 +22,7 @@ PLANNED = {
     "pages/thresholds.py", "pages/spectrum.py", "pages/quiz.py", "pages/teacher.py", "pages/provenance.py",
     "pages/live.py", "pages/about.py",
 }
-LESSON_FILES = sorted((ROOT / "lessons").glob("*.md"))
+LESSON_FILES = sorted(p for p in (ROOT / "lessons").glob("*.md") if p.name != "README.md")
 
 
 def _raw(path: Path) -> tuple[dict, str]:
@@ -313,3 +313,11 @@ def test_presets_reach_the_pages_image_input(course):
                 re.search(rf"^KEY\s*=\s*['\"]{key}['\"]", text, re.M), f"{page} does not read '{key}_preset'"
             checked += 1
     assert checked >= 1
+
+
+def test_stated_crop_size_matches_the_code(course):
+    """Lesson text states the detector's input size; keep it in step with the crop the lab really uses."""
+    from core.faces import DEFAULT_CROP_SIZE
+
+    assert f"{DEFAULT_CROP_SIZE} × {DEFAULT_CROP_SIZE} pixels" in course.lessons["05-how-detectors-work"].body
+    assert any(str(DEFAULT_CROP_SIZE) in o for q in course.lessons["05-how-detectors-work"].questions for o in q.options)
