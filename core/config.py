@@ -8,7 +8,9 @@
 | ``LAB_MAX_VIDEO_SECONDS`` | ``300`` | longest video we analyse |
 | ``LAB_MAX_VIDEO_PIXELS`` | ``8294400`` (3840×2160) | largest video frame |
 | ``LAB_MAX_FACES`` | ``20`` | faces analysed per image (the largest ones first) |
-| ``LAB_TORCH_THREADS`` | ``min(4, cores)`` | torch intra-op threads (more than the cores only slows a class down) |
+| ``LAB_WORKERS`` | ``cores`` (at most 4) | analyses run at once by the shared job pool (``core.jobs``) |
+| ``LAB_TORCH_THREADS`` | ``cores // LAB_WORKERS`` | torch intra-op threads per analysis; workers × threads ≤ cores, since more only slows a class down |
+| ``LAB_QUEUE_LIMIT`` | ``40`` | analyses that may wait for a worker; beyond it a student is told the lab is busy |
 """
 
 from __future__ import annotations
@@ -60,5 +62,23 @@ def model_path() -> Path:
     return Path(os.environ.get("LAB_MODEL_PATH", ROOT / "models" / "detector.safetensors"))
 
 
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # the cores this process may use (containers, taskset)
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def lab_workers() -> int:
+    """Analyses the shared job pool runs at once."""
+    return max(1, _int_env("LAB_WORKERS", min(4, _cores())))
+
+
 def torch_threads() -> int:
-    return max(1, _int_env("LAB_TORCH_THREADS", min(4, os.cpu_count() or 1)))
+    """Torch intra-op threads, so that workers × threads does not exceed the cores."""
+    return max(1, _int_env("LAB_TORCH_THREADS", _cores() // lab_workers()))
+
+
+def queue_limit() -> int:
+    """Analyses allowed to wait for a worker before new ones are turned away."""
+    return max(0, _int_env("LAB_QUEUE_LIMIT", 40))

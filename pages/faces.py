@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.draw import draw_faces
 from ui.inputs import image_input
+from ui.jobs import run_job
 from ui.resources import get_lab
 
 st.title("🙂 Faces")
@@ -19,8 +20,7 @@ if picked is None:
     st.stop()
 rgb, name = picked
 lab = get_lab()
-with st.spinner("Finding faces…"):
-    faces = lab.extractor.detect(rgb)
+faces = run_job(lab.extractor.detect, rgb, label="Finding faces…")  # shared pool: fair to the whole class
 
 shown = draw_faces(rgb, [f.box for f in faces], [f.landmarks for f in faces],
                    [f"face {i + 1}: {f.prob:.0%}" for i, f in enumerate(faces)])
@@ -34,9 +34,13 @@ with right:
     else:
         st.success(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}.")
         cols = st.columns(min(4, len(faces)))
-        for i, face in enumerate(faces):
+        for i, face in enumerate(faces[:lab.limits.max_faces]):
             with cols[i % len(cols)]:
                 st.image(face.crop, caption=f"face {i + 1} · detection confidence {face.prob:.1%}", width="stretch")
+        if len(faces) > lab.limits.max_faces:
+            st.caption(f"Showing the {lab.limits.max_faces} largest faces' crops; {len(faces) - lab.limits.max_faces} "
+                       "smaller ones are boxed in the photo but not shown (the lab analyses at most "
+                       f"{lab.limits.max_faces} faces a photo, LAB_MAX_FACES).")
         st.caption("Crops are rotated so the eyes are level and include some surroundings, because blending "
                    "traces sit at the edge of the face. Where a crop runs past the photo's border it is filled "
                    "with black, the same way during training and analysis.")

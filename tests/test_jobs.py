@@ -1,0 +1,158 @@
+"""The shared job pool (core/jobs.py): one job per session, FIFO, bounded queue, bounded concurrency, and
+the torch-thread budget from core/config.py; plus the Faces page going through it (ui/jobs.py)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import config
+from core.jobs import JobPool, LabBusy, SessionBusy
+
+FACES_PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "faces.py")
+
+
+def _blocker(pool: JobPool, session: str = "other") -> threading.Event:
+    """Occupy one worker until the returned event is set."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def hold():
+        started.set()
+        release.wait(10)
+
+    pool.submit(session, hold)
+    assert started.wait(5)
+    return release
+
+
+def test_second_job_from_the_same_session_is_refused_until_the_first_ends():
+    pool = JobPool(workers=1, max_waiting=10)
+    release = _blocker(pool, "alice")
+    with pytest.raises(SessionBusy, match="previous analysis is still running"):
+        pool.submit("alice", lambda: 1)
+    assert pool.busy("alice") and not pool.busy("bob")
+    other = pool.submit("bob", lambda: "bob's")  # other sessions are not affected
+    release.set()
+    assert other.result(5) == "bob's"
+    # As soon as a result is delivered, the same session may submit again (no race with the bookkeeping).
+    for i in range(20):
+        assert pool.run("alice", lambda i=i: i, timeout=5) == i
+
+
+def test_queue_limit_turns_new_work_away_with_a_clear_message():
+    pool = JobPool(workers=1, max_waiting=2)
+    release = _blocker(pool)
+    waiting = [pool.submit(f"s{i}", lambda i=i: i) for i in range(2)]
+    with pytest.raises(LabBusy, match="busy.*Try again in a moment"):
+        pool.submit("late", lambda: None)
+    assert pool.stats().waiting == 2 and pool.stats().rejected == 1
+    release.set()
+    assert [f.result(5) for f in waiting] == [0, 1]
+    assert pool.run("late", lambda: "now it fits", timeout=5) == "now it fits"
+
+
+def test_jobs_start_in_submission_order_across_sessions_and_report_their_position():
+    pool = JobPool(workers=1, max_waiting=50)
+    release = _blocker(pool)
+    order: list[int] = []
+    futures = [pool.submit(f"s{i}", order.append, i) for i in range(12)]
+    assert [pool.position(f) for f in futures] == list(range(12))
+    release.set()
+    for f in futures:
+        f.result(5)
+    assert order == list(range(12))
+    assert pool.position(futures[0]) == 0  # done
+
+
+def test_no_more_jobs_run_at_once_than_workers():
+    pool = JobPool(workers=2, max_waiting=50)
+    lock = threading.Lock()
+    now = peak = 0
+
+    def job():
+        nonlocal now, peak
+        with lock:
+            now += 1
+            peak = max(peak, now)
+        time.sleep(0.03)
+        with lock:
+            now -= 1
+
+    futures = [pool.submit(f"s{i}", job) for i in range(10)]
+    for f in futures:
+        f.result(10)
+    assert peak == 2
+    assert pool.stats().completed == 10 and pool.stats().running == 0
+
+
+def test_a_failing_job_reaches_its_caller_and_frees_the_session():
+    pool = JobPool(workers=1, max_waiting=5)
+
+    def boom():
+        raise ValueError("bad photo")
+
+    with pytest.raises(ValueError, match="bad photo"):
+        pool.run("alice", boom, timeout=5)
+    assert not pool.busy("alice")
+    assert pool.run("alice", lambda: "fine", timeout=5) == "fine"
+    assert pool.stats().failed == 1
+
+
+def test_workers_times_threads_fit_the_cores(monkeypatch):
+    for var in ("LAB_WORKERS", "LAB_TORCH_THREADS", "LAB_QUEUE_LIMIT"):
+        monkeypatch.delenv(var, raising=False)
+    cores = config._cores()
+    assert 1 <= config.lab_workers() <= cores
+    assert config.lab_workers() * config.torch_threads() <= max(cores, config.lab_workers())
+    monkeypatch.setenv("LAB_WORKERS", "1")
+    assert config.torch_threads() == cores  # one worker may use every core
+    monkeypatch.setenv("LAB_TORCH_THREADS", "3")
+    monkeypatch.setenv("LAB_QUEUE_LIMIT", "7")
+    assert (config.torch_threads(), config.queue_limit()) == (3, 7)
+    assert JobPool().workers == 1 and JobPool().max_waiting == 7
+    monkeypatch.setenv("LAB_WORKERS", "two")
+    with pytest.raises(ValueError, match="LAB_WORKERS must be a whole number"):
+        config.lab_workers()
+
+
+def test_load_lab_applies_the_thread_budget(monkeypatch):
+    import torch
+
+    from core.analysis import load_lab
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv("LAB_WORKERS", "1")
+    monkeypatch.setenv("LAB_TORCH_THREADS", "2")
+    try:
+        load_lab(Path("no-such-checkpoint.safetensors"))
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_faces_page_says_the_lab_is_busy_then_works_on_try_again(monkeypatch, grace):
+    """A full pool answers with a message and a Try again button, not a hang or a traceback."""
+    import core.jobs
+    from core.media import encode_jpeg
+
+    pool = JobPool(workers=1, max_waiting=0)
+    monkeypatch.setattr(core.jobs, "_POOL", pool)
+    release = _blocker(pool)
+    at = AppTest.from_file(FACES_PAGE)
+    at.run(timeout=180)
+    at.radio(key="faces_source").set_value("Upload a photo").run(timeout=60)
+    at.file_uploader(key="faces_upload").upload("grace.jpg", encode_jpeg(grace), "image/jpeg").run(timeout=60)
+    assert not at.exception
+    assert any("The lab is busy" in w.value for w in at.warning)
+    assert not at.success
+    release.set()
+    while pool.stats().running:
+        time.sleep(0.01)
+    at.button(key="_lab_job_retry").click().run(timeout=60)
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Found 1 face."]

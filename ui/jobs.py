@@ -1,0 +1,77 @@
+"""Run a page's heavy analysis in the shared job pool (:mod:`core.jobs`), one at a time per browser session.
+
+Pages call ``result = run_job(fn, *args)`` where they would have called ``fn(*args)``. While the job waits
+for a worker the page says how many analyses are ahead; when the lab is full it says so and stops the
+page run (the learner presses "Try again"). Exceptions raised by ``fn`` (e.g. MediaError) reach the
+page unchanged, so existing error handling keeps working.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, Callable
+
+import streamlit as st
+
+from core.jobs import LabBusy, get_pool
+
+_SESSION_KEY = "_lab_job_session"
+_POLL_S = 0.25
+
+
+def session_id() -> str:
+    """A random id for this browser session (st.session_state is per browser tab)."""
+    if _SESSION_KEY not in st.session_state:
+        st.session_state[_SESSION_KEY] = uuid.uuid4().hex
+    return st.session_state[_SESSION_KEY]
+
+
+def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…", **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` run by the shared pool for this session; returns its result.
+
+    When this session's previous job is still running (the learner changed an input mid-analysis, so
+    Streamlit restarted the page), waits for that one first: a session never has two jobs in the pool.
+    """
+    pool = get_pool()
+    sid = session_id()
+    status = st.empty()
+    try:
+        if pool.busy(sid):
+            status.info("Your previous analysis is still running; this one starts as soon as it finishes.",
+                        icon="⏳")
+            while pool.busy(sid):
+                _sleep(_POLL_S)
+        try:
+            future = pool.submit(sid, fn, *args, **kwargs)
+        except LabBusy as err:  # the queue is full (or, rarely, SessionBusy from a race within this session)
+            status.empty()
+            _busy(str(err))
+        with st.spinner(label):
+            shown = -1
+            while True:
+                try:
+                    return future.result(timeout=_POLL_S)
+                except FutureTimeout:
+                    ahead = pool.position(future)
+                    if ahead != shown:
+                        shown = ahead
+                        if ahead:
+                            status.info(f"The lab is busy with other analyses: {ahead} ahead of yours. "
+                                        "Yours starts automatically.", icon="⏳")
+                        else:
+                            status.empty()
+    finally:
+        status.empty()
+
+
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def _busy(message: str) -> None:
+    st.warning(message, icon="⏳")
+    st.button("Try again", key="_lab_job_retry")
+    st.stop()
