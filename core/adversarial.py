@@ -126,3 +126,11 @@ def attack(detector: Detector, crop: np.ndarray, epsilon_levels: float, method: 
                         noise=noise_img, psnr=psnr(crop, adversarial), prob_before=float(probs[0]),
                         prob_after=float(probs[1]), logit_before=float(z[0]), logit_after=float(z[1]),
                         max_change=int(np.abs(change).max()))
+
+
+def epsilon_sweep(detector: Detector, crop: np.ndarray, levels: tuple[int, ...] = (0, 1, 2, 3, 4, 6, 8, 12, 16),
+                  method: Method = "fgsm", *, steps: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """Score after the attack for each budget in ``levels`` (grey levels): returns (levels (K,) int64,
+    probs (K,) float32), scored from the rounded uint8 images like :func:`attack`."""
+    probs = [attack(detector, crop, lv, method, steps=steps).prob_after for lv in levels]
+    return np.asarray(levels, np.int64), np.asarray(probs, np.float32)

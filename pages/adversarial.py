@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
-from core.adversarial import METHODS, AttackResult, attack
+from core.adversarial import METHODS, AttackResult, attack, epsilon_sweep
 from core.faces import Face
 from core.forge import ForgeSettings, self_blend
+from ui.draw import VERDICT_COLOURS
 from ui.explore import choose_photo, verdict_badge
 from ui.resources import get_lab, untrained_warning
 
@@ -27,6 +29,24 @@ def _ready_made_fake(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _attack(crop: np.ndarray, eps: int, method: str, steps: int) -> AttackResult:
     return attack(get_lab().detector, crop, eps, method, steps=steps)
+
+
+@st.cache_data(show_spinner="Attacking at every budget…", max_entries=16)
+def _sweep(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return epsilon_sweep(get_lab().detector, crop, method="fgsm")
+
+
+def _sweep_figure(levels: np.ndarray, probs: np.ndarray, chosen: int, low: float, high: float) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=levels, y=probs, mode="lines+markers", name="FGSM",
+                               line=dict(color="rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"]),
+                               hovertemplate="ε = %{x}/255<br>manipulated: %{y:.1%}<extra></extra>"))
+    fig.add_hrect(y0=high, y1=1, fillcolor="rgb(%d,%d,%d)" % VERDICT_COLOURS["likely manipulated"], opacity=0.08,
+                  line_width=0)
+    fig.add_hrect(y0=0, y1=low, fillcolor="rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"], opacity=0.08, line_width=0)
+    fig.add_vline(x=chosen, line=dict(color="grey", dash="dot"))
+    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="ε (grey levels out of 255)",
+                      yaxis=dict(range=[0, 1], tickformat=".0%", title="probability manipulated"))
+    return fig
 
 
 st.title("🎯 Adversarial noise")
@@ -53,7 +73,7 @@ crop = _crop(rgb, face.box, face.landmarks)
 @st.fragment
 def attack_lab() -> None:
     c1, c2, c3 = st.columns([1, 2, 1])
-    method = c1.radio("Attack", list(METHODS), format_func=METHODS.get, key="adv_method")
+    method = c1.radio("Attack", list(METHODS), index=1, format_func=METHODS.get, key="adv_method")
     eps = c2.slider("ε: the most any pixel may change (grey levels out of 255)", 1, 16, 4, key="adv_eps",
                     help="Each colour value of each pixel moves by at most ε. 4/255 is invisible to most people.")
     steps = c3.slider("PGD steps", 5, 40, 20, 5, key="adv_steps", disabled=method != "pgd",
@@ -70,8 +90,8 @@ def attack_lab() -> None:
             width="stretch")
 
     m1, m2, m3 = st.columns(3)
-    m1.metric("Score before → after", f"{res.prob_after:.0%}", f"{res.prob_after - res.prob_before:+.0%}",
-              delta_color="inverse")
+    m1.metric("Score after the attack", f"{res.prob_after:.1%}",
+              f"{100 * (res.prob_after - res.prob_before):+.1f} points", delta_color="inverse")
     m2.metric("PSNR (image quality)", "identical" if np.isinf(res.psnr) else f"{res.psnr:.1f} dB",
               help="Peak signal-to-noise ratio between the two images. Above about 40 dB people cannot see "
                    "the difference; JPEG at good quality is around 35–40 dB.")
@@ -85,8 +105,14 @@ def attack_lab() -> None:
     st.caption(
         "The attack works on the detector's face crop, in pixel values between 0 and 1. Its loss is binary "
         "cross-entropy towards the label *real* on the detector's logit. The noisy crop is rounded to whole "
-        "grey levels, as a saved image would be, and scored again from those pixels."
+        "grey levels, as a saved image would be, and scored again from those pixels. "
+        f"Logit {res.logit_before:+.2f} → {res.logit_after:+.2f}."
     )
+    st.markdown("**How much noise does it take?** The one-step attack (FGSM) at every budget:")
+    levels, probs = _sweep(crop)
+    meta = lab.detector.meta
+    st.plotly_chart(_sweep_figure(levels, probs, eps, meta.likely_real_below, meta.likely_manipulated_from),
+                    width="stretch")
 
 
 attack_lab()

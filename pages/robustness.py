@@ -76,7 +76,7 @@ def explorer() -> None:
     chosen: dict[str, float] = {}
     for col, (kind, p) in zip(cols, PERTURBATIONS.items()):
         value = col.slider(p.label, float(p.lo), float(p.hi), float(p.identity), float(p.step), key=f"rb_{kind}",
-                           help=p.unit)
+                           help=p.unit, format="%d" if kind == "jpeg" else "%.2f")
         chosen[kind] = value
     active = {k: v for k, v in chosen.items() if v != PERTURBATIONS[k].identity}
     changed = apply_chain(crop, active) if active else crop
@@ -89,7 +89,8 @@ def explorer() -> None:
     with d:
         st.markdown(f"**Unchanged:** {verdict_badge(report.base_prob, lab.detector.verdict(report.base_prob))}")
         st.markdown(f"**With your changes:** {verdict_badge(prob, lab.detector.verdict(prob))}")
-        st.metric("Score change", f"{prob:.0%}", f"{prob - report.base_prob:+.0%}", delta_color="off")
+        st.metric("Score with your changes", f"{prob:.1%}", f"{prob - report.base_prob:+.1%} vs unchanged",
+                  delta_color="off")
         if active:
             st.caption("Applied, in this order: " + ", ".join(
                 f"{PERTURBATIONS[k].label.lower()} {v:g}" for k, v in active.items()))

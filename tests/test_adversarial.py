@@ -67,3 +67,13 @@ def test_adversarial_rejects_bad_input(lab, fake_crop):
         attack(lab.detector, fake_crop, 4, "deepfool")
     with pytest.raises(ValueError):
         attack(lab.detector, fake_crop[..., 0], 4)
+
+
+def test_adversarial_epsilon_sweep_one_score_per_budget(lab, fake_crop):
+    from core.adversarial import epsilon_sweep
+
+    levels, probs = epsilon_sweep(lab.detector, fake_crop, levels=(0, 2, 8))
+    assert list(levels) == [0, 2, 8] and probs.shape == (3,)
+    assert probs[0] == pytest.approx(float(lab.detector.predict(fake_crop)[0]), abs=1e-5)
+    assert np.all((probs >= 0) & (probs <= 1))
+    assert probs[2] < probs[0]  # a budget of 8 grey levels lowers the score

@@ -114,6 +114,8 @@ def test_adversarial_page_attacks_within_eps():
     at = _run(AppTest.from_file(str(PAGES / "adversarial.py")))
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Largest pixel change"] == "4 / 255"
+    assert at.radio(key="adv_method").value == "pgd"
+    assert len(at.get("plotly_chart")) == 1  # the ε sweep
     assert metrics["PSNR (image quality)"].endswith("dB")
     assert "Why this matters for policy" in [s.value for s in at.subheader]
     at.radio(key="adv_method").set_value("fgsm")
