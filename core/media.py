@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator, Sequence, Union
+from typing import Callable, Iterable, Iterator, Sequence, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -260,16 +260,22 @@ def _decode(container, stream) -> Iterator:
         raise MediaError("This video is damaged part-way through; we analysed the frames we could read.") from exc
 
 
-def write_h264(frames: Sequence[np.ndarray], fps: float = 10.0, *, crf: int = 23) -> bytes:
+def write_h264(frames: Iterable[np.ndarray], fps: float = 10.0, *, crf: int = 23) -> bytes:
     """Encode RGB uint8 frames (all the same shape) as a browser-playable H.264 MP4 (yuv420p).
 
+    ``frames`` may be a generator, so long clips are encoded without holding every frame in memory.
     opencv cannot write H.264 and browsers do not play its mp4v, hence PyAV/libx264.
     """
+    import itertools
+
     import av
 
-    if not frames:
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
         raise ValueError("write_h264 needs at least one frame")
-    h, w = frames[0].shape[:2]
+    frames = itertools.chain([first], frames)
+    h, w = first.shape[:2]
     h2, w2 = h // 2 * 2, w // 2 * 2  # yuv420p needs even sizes
     buf = io.BytesIO()
     # No "+faststart": it rewrites the file by name, which an in-memory buffer has not. Browsers play

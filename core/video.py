@@ -390,12 +390,14 @@ def moving_face_clip(face_rgb: np.ndarray, *, width: int = 640, height: int = 36
     gradient = np.linspace(60, 140, width, dtype=np.float32)[None, :, None]
     background = np.broadcast_to(gradient, (height, width, 3)).astype(np.uint8)
     span = max(0, width - copies * pw)
-    frames = []
-    for i in range(n):
-        frame = background.copy()
-        x = int(round(span * i / max(1, n - 1)))
-        for c in range(copies):
-            xs = x + c * pw
-            frame[y0:y0 + ph, xs:xs + pw] = photo[:, :max(0, min(pw, width - xs))]
-        frames.append(frame)
-    return write_h264(frames, fps=fps, crf=crf)
+
+    def frames():  # a generator: a long 1080p clip never sits in memory frame by frame
+        for i in range(n):
+            frame = background.copy()
+            x = int(round(span * i / max(1, n - 1)))
+            for c in range(copies):
+                xs = x + c * pw
+                frame[y0:y0 + ph, xs:xs + pw] = photo[:, :max(0, min(pw, width - xs))]
+            yield frame
+
+    return write_h264(frames(), fps=fps, crf=crf)
