@@ -218,10 +218,8 @@ def test_handout_is_self_contained(course, track_id, card):
         assert L.MISSING_CARD in page
 
 
-def test_selfblend_figure_is_made_by_the_lab():
-    from core.faces import FaceExtractor
-
-    fig = L.make_selfblend_figure(FaceExtractor(), size=96)
+def test_selfblend_figure_is_made_by_the_lab(lab):
+    fig = L.make_selfblend_figure(lab.extractor, size=96)  # the shared engine's face detector, as the page uses
     assert fig is not None and list(fig.images) == ["Original", "Blending mask", "Self-blended fake", "Difference ×4"]
     arrays = {k: np.asarray(Image.open(io.BytesIO(v))) for k, v in fig.images.items()}
     assert all(a.shape == (96, 96, 3) for a in arrays.values())
