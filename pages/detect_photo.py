@@ -13,6 +13,7 @@ import streamlit as st
 from core.explain import explain, overlay
 from ui.draw import VERDICT_COLOURS, draw_faces
 from ui.inputs import image_input
+from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import HEATMAP_READING, css, reading, score_gauge, shade_bands
 
@@ -69,8 +70,7 @@ if picked is not None:
     rgb, name = picked
     result = st.session_state.get(RESULT)
     if result is None or result["digest"] != _digest(rgb):
-        with st.spinner("Finding and scoring faces…"):
-            result = _analyse(rgb, name)
+        result = run_job(_analyse, rgb, name, label="Finding and scoring faces…")  # shared pool: fair to the class
         st.session_state[RESULT] = result
 else:
     result = st.session_state.get(RESULT)
@@ -128,8 +128,7 @@ face = faces[min(chosen, len(faces) - 1)]
 
 heatmaps = result["heatmaps"]
 if chosen not in heatmaps:
-    with st.spinner("Computing the heatmap…"):
-        heatmaps[chosen] = explain(lab.detector, face.crop, "gradcam").heatmap
+    heatmaps[chosen] = run_job(explain, lab.detector, face.crop, "gradcam", label="Computing the heatmap…").heatmap
 st.session_state["detect_last_face"] = {"crop": face.crop, "name": f"{result['name']}, face {chosen + 1}",
                                         "fake_prob": face.fake_prob}
 

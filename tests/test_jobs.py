@@ -156,3 +156,38 @@ def test_faces_page_says_the_lab_is_busy_then_works_on_try_again(monkeypatch, gr
     at.button(key="_lab_job_retry").click().run(timeout=60)
     assert not at.exception
     assert [s.value for s in at.success] == ["Found 1 face."]
+
+
+def test_run_job_returns_the_result_and_polls_progress_from_the_page_thread():
+    def script():
+        import threading
+        import time
+
+        import streamlit as st
+
+        from ui.jobs import run_job
+
+        state = {"done": 0, "seen": []}
+
+        def slow(n):
+            for i in range(n):
+                time.sleep(0.1)
+                state["done"] = i + 1
+            return threading.current_thread().name
+
+        bar = st.progress(0.0)
+
+        def poll():
+            state["seen"].append(state["done"])
+            bar.progress(state["done"] / 8)
+
+        worker = run_job(slow, 8, poll=poll)
+        st.success(f"ran on {worker}; polled {len(state['seen'])} times, last {state['seen'][-1]}")
+
+    at = AppTest.from_function(script)
+    at.run(timeout=30)
+    assert not at.exception
+    text = at.success[0].value
+    assert text.startswith("ran on lab-job-")  # the work ran in the pool, not in the page's thread
+    polled = int(text.split("polled ")[1].split(" times")[0])
+    assert polled >= 2

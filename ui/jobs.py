@@ -8,6 +8,8 @@ page unchanged, so existing error handling keeps working.
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable
@@ -27,21 +29,27 @@ def session_id() -> str:
     return st.session_state[_SESSION_KEY]
 
 
-def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…", **kwargs: Any) -> Any:
+def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
+            poll: Callable[[], None] | None = None, cancel: threading.Event | None = None, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` run by the shared pool for this session; returns its result.
 
     When this session's previous job is still running (the learner changed an input mid-analysis, so
     Streamlit restarted the page), waits for that one first: a session never has two jobs in the pool.
+    ``fn`` runs in a worker thread, so it must not call Streamlit; to show progress, let it record its
+    progress and pass ``poll``, which is called from the page's own thread a few times a second (e.g. to
+    update an ``st.progress``). ``cancel`` is set when the page run is abandoned while the job is still
+    going (the learner pressed a button, left, or closed the tab), so a job that checks it can stop early.
     """
     pool = get_pool()
     sid = session_id()
     status = st.empty()
+    future = None
     try:
         if pool.busy(sid):
             status.info("Your previous analysis is still running; this one starts as soon as it finishes.",
                         icon="⏳")
             while pool.busy(sid):
-                _sleep(_POLL_S)
+                time.sleep(_POLL_S)
         try:
             future = pool.submit(sid, fn, *args, **kwargs)
         except LabBusy as err:  # the queue is full (or, rarely, SessionBusy from a race within this session)
@@ -53,6 +61,8 @@ def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…", **k
                 try:
                     return future.result(timeout=_POLL_S)
                 except FutureTimeout:
+                    if poll is not None:
+                        poll()
                     ahead = pool.position(future)
                     if ahead != shown:
                         shown = ahead
@@ -61,14 +71,13 @@ def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…", **k
                                         "Yours starts automatically.", icon="⏳")
                         else:
                             status.empty()
+    except BaseException:
+        # Streamlit stops a run by raising from its next element update: tell the job nobody waits for it.
+        if cancel is not None and future is not None and not future.done():
+            cancel.set()
+        raise
     finally:
         status.empty()
-
-
-def _sleep(seconds: float) -> None:
-    import time
-
-    time.sleep(seconds)
 
 
 def _busy(message: str) -> None:
