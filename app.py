@@ -25,6 +25,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/robustness.py", "Robustness", "🌫️"),
         ("pages/adversarial.py", "Adversarial noise", "🎯"),
         ("pages/thresholds.py", "Thresholds & base rates", "📈"),
+        ("pages/spectrum.py", "Spectrum lab", "🌈"),
         ("pages/provenance.py", "Provenance", "🔏"),
     ],
     "Class": [

@@ -66,7 +66,8 @@ def load_eval_scores(path: str | Path | None = None) -> EvalScores:
         columns = [c.strip() for c in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
-            raise ValueError(f"{path.name} lacks the column(s) {', '.join(missing)}; expected path,label,kind,media,score")
+            raise ValueError(f"{path.name} lacks the column(s) {', '.join(missing)}; "
+                             "expected path,label,kind,media,score")
         labels, scores, kinds, media, paths = [], [], [], [], []
         for i, row in enumerate(reader, start=2):  # row 1 is the header
             row = {k.strip(): (v or "") for k, v in row.items() if k is not None}

@@ -88,6 +88,17 @@ def power_spectrum(image: np.ndarray, size: int = SIZE, n_bins: int = N_BINS) ->
     return azimuthal_spectrum(to_gray_square(image, size), n_bins)
 
 
+def auc_in_words(auc: float) -> str:
+    """A plain word for how well an AUC separates two classes (used in the model's notes and on the page)."""
+    if auc >= 0.9:
+        return "strong"
+    if auc >= 0.8:
+        return "good"
+    if auc >= 0.7:
+        return "modest"
+    return "weak"
+
+
 def spectrum_model_path() -> Path:
     """The shipped spectrum classifier (``LAB_SPECTRUM_MODEL`` or ``models/spectrum.json``)."""
     return Path(os.environ.get("LAB_SPECTRUM_MODEL", ROOT / "models" / "spectrum.json"))

@@ -25,7 +25,7 @@ from sklearn.preprocessing import StandardScaler
 
 from core.config import ROOT
 from core.media import IMAGE_EXTENSIONS, load_image
-from core.spectrum import N_BINS, SIZE, SpectrumModel, power_spectrum
+from core.spectrum import N_BINS, SIZE, SpectrumModel, auc_in_words, power_spectrum
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev-eval" / "gan"
 C_GRID = (0.01, 0.1, 1.0, 10.0)
@@ -80,16 +80,6 @@ def export(search: GridSearchCV, X: np.ndarray, y: np.ndarray, metrics: dict, da
                          metrics=metrics, data=data, notes=notes)
 
 
-def describe(auc: float) -> str:
-    if auc >= 0.9:
-        return "strong"
-    if auc >= 0.8:
-        return "good"
-    if auc >= 0.7:
-        return "modest"
-    return "weak"
-
-
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with real/ and fake/ images")
@@ -140,9 +130,10 @@ def main(argv: list[str] | None = None) -> dict:
         "class_averages": "real_mean/fake_mean over all images, for display only",
     }
     notes = (f"Held-out AUC {held_out:.2f} (95% CI {ci[0]:.2f}–{ci[1]:.2f}, only {int((yt == 1).sum())} generated "
-             f"test images) and nested-CV AUC {cv_scores.mean():.2f} ± {cv_scores.std():.2f}: a {describe(held_out)} "
-             "separator. Measured only on 256×256 JPEG-90 FFHQ photos vs StyleGAN2 faces; other generators "
-             "(diffusion models, newer GANs), sizes, crops and compression change the spectrum and are untested. "
+             f"test images) and nested-CV AUC {cv_scores.mean():.2f} ± {cv_scores.std():.2f}: a "
+             f"{auc_in_words(held_out)} separator. Measured only on 256×256 JPEG-90 FFHQ photos vs StyleGAN2 "
+             "faces; other generators (diffusion models, newer GANs), sizes, crops and compression change the "
+             "spectrum and are untested. "
              "A teaching instrument, not a verdict.")
     model = export(search, X, y, metrics, data, notes)
     # The exported arithmetic must give the fitted pipeline's probabilities exactly.

@@ -80,7 +80,8 @@ if data is not None:
                           help=f"Starts at the detector's own 'likely manipulated' boundary ({default:.2f}).")
 
     if n_fake == 0 or n_real == 0:
-        st.warning("A ROC curve needs both real items and fakes: choose at least one kind of each above.", icon="⚠️")
+        st.warning("A ROC curve needs both real items and fakes: choose at least one kind of each above.",
+                   icon="⚠️")
     else:
         curve = roc(data.labels, data.scores)
         at = confusion_at(data.labels, data.scores, threshold)

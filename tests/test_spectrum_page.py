@@ -1,0 +1,67 @@
+"""spectrum lab page (pages/spectrum.py) under AppTest: both detectors side by side, plots, uploads, no model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from core.media import encode_png
+from core.spectrum import load_spectrum_model
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "spectrum.py")
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=180)  # the first run builds the shared engine
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in [*at.success, *at.info, *at.warning, *at.error, *at.markdown, *at.caption])
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_spectrum_page_sample_shows_both_detectors_and_plots(lab, grace):
+    at = _run(AppTest.from_file(PAGE))
+    metrics = _metrics(at)
+    assert metrics["Fully generated (GAN)?"] == f"{load_spectrum_model().probability(grace):.0%}"
+    assert metrics["Face swapped?"] == f"{lab.analyze_image(grace).faces[0].fake_prob:.0%}"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # the spectra and the difference from the average real photo
+    assert "average generated face (StyleGAN2)" in charts[0].proto.spec
+    text = _texts(at)
+    assert "Why the face-swap detector is the wrong tool" in "\n".join(e.label for e in at.expander)
+    assert "no seam" in text and "held-out AUC" in text
+    assert ("untrained" in text) == (not lab.trained)
+    at.toggle(key="spectrum_upsample").set_value(True)
+    _run(at)
+    assert "crudely up-sampled" in at.get("plotly_chart")[0].proto.spec
+
+
+def test_spectrum_page_upload_without_face_and_too_small():
+    at = _run(AppTest.from_file(PAGE))
+    at.radio(key="spectrum_source").set_value("Upload a photo")
+    _run(at)
+    assert any("Choose a sample" in i.value for i in at.info)
+    noise = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    at.file_uploader(key="spectrum_upload").upload("noise.png", encode_png(noise), "image/png")
+    _run(at)
+    assert _metrics(at)["Face swapped?"] == "no face found"
+    assert 0 <= float(_metrics(at)["Fully generated (GAN)?"].rstrip("%")) <= 100
+    at.file_uploader(key="spectrum_upload").upload("tiny.png", encode_png(noise[:6, :6]), "image/png")
+    _run(at)
+    assert at.error and "cannot be analysed" in at.error[0].value
+
+
+def test_spectrum_page_without_model_still_shows_the_spectrum(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_SPECTRUM_MODEL", str(tmp_path / "missing.json"))
+    at = _run(AppTest.from_file(PAGE))
+    assert any("No spectrum classifier is installed" in w.value for w in at.warning)
+    assert _metrics(at)["Fully generated (GAN)?"] == "n/a"
+    assert len(at.get("plotly_chart")) == 1
