@@ -30,7 +30,7 @@ from sqlalchemy import (Boolean, DateTime, Float, ForeignKey, Index, Integer, St
                         create_engine, delete, event, func, select, text, update)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from core.config import data_dir
 

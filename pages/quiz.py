@@ -27,12 +27,38 @@ if len(gallery.items) < 2:
 quiz = st.session_state.get("quiz")
 
 
-def start(item_ids: list[str], **extra) -> None:
-    st.session_state["quiz"] = {"items": item_ids, "i": 0, "phase": "ask", "records": [], "shown": None, **extra}
+def start(item_ids: list[str], *, records: list | None = None, **extra) -> None:
+    records = records or []
+    phase = "done" if len(records) >= len(item_ids) else "ask"
+    st.session_state["quiz"] = {"items": item_ids, "i": len(records), "phase": phase, "records": records,
+                                "shown": None, **extra}
     st.rerun()
 
 
+def resume(token: str) -> None:
+    """Back after a page reload: the seat in the address finds this student's own answers, and the quiz
+    continues at the first unanswered picture."""
+    store = open_store()
+    part = store.participant(token) if store is not None else None
+    session = store.get_session(part.session_id) if part is not None else None
+    if session is None:
+        del st.query_params["seat"]
+        return
+    items = [i for i in session.item_ids if gallery.get(i) is not None]
+    done = {a.item_id: a for a in store.my_answers(token)}
+    records = []
+    for item_id in items:  # answers are given in the session's order, so the answered ones come first
+        if item_id not in done:
+            break
+        a = done[item_id]
+        records.append({"item_id": item_id, "answer": a.answer, "truth": a.truth, "confidence": a.confidence})
+    start(items, records=records, token=token, nickname=part.nickname, code=session.code,
+          session_title=session.title)
+
+
 # ---- setting up -------------------------------------------------------------------------------------------------
+if quiz is None and st.query_params.get("seat"):
+    resume(st.query_params["seat"])
 if quiz is None:
     mode = st.radio("How do you want to play?", ["On my own", "With my class"], horizontal=True, key="quiz_mode")
     if mode == "On my own":
@@ -47,7 +73,8 @@ if quiz is None:
             start(gallery.pick(n, seed=time.time_ns(), source=source), token=None)
     else:
         st.caption("Type the code your teacher shows and a **made-up nickname** (not your real name). Only your "
-                   "teacher sees your answers, under that nickname; other students never do.")
+                   "teacher sees your answers, under that nickname; other students never do. If the page reloads, "
+                   "you continue where you left off.")
         with st.form("quiz_join"):
             code = st.text_input("Join code", max_chars=12, key="quiz_code")
             nickname = st.text_input("Nickname", max_chars=24, key="quiz_nickname")
@@ -68,6 +95,7 @@ if quiz is None:
                     if not items:
                         st.error("None of this session's pictures are available here. Tell your teacher.")
                     else:
+                        st.query_params["seat"] = part.token  # a reload continues instead of starting over
                         start(items, token=part.token, nickname=part.nickname, code=session.code,
                               session_title=session.title)
     st.stop()
@@ -182,4 +210,5 @@ if quiz.get("token"):
     st.caption(f"{saved} of your answers are saved for your teacher under the nickname **{quiz['nickname']}**.")
 if st.button("Play again", key="quiz_again"):
     del st.session_state["quiz"]
+    st.query_params.pop("seat", None)
     st.rerun()

@@ -1,12 +1,14 @@
 """Teacher: run a class session of Spot the fake and watch the class against the detector, live."""
 
+import os
 import time
 
 import streamlit as st
 
 from core.quiz_stats import Response, compare
 from core.store import check_passcode, teacher_passcode
-from ui.classroom import comparison_metrics, confusion_figure, get_gallery, item_difficulty, open_store
+from ui.classroom import (comparison_metrics, confusion_figure, get_gallery, item_difficulty, open_store,
+                          refresh_gallery)
 from ui.resources import get_lab, untrained_warning
 
 MAX_FAILURES = 5
@@ -62,6 +64,16 @@ if gallery.notes:
 
 # ---- start a session ------------------------------------------------------------------------------------------
 with st.expander("Start a new class session", expanded=not store.list_sessions(include_closed=False)):
+    collection = os.environ.get("LAB_GALLERY_DIR", "").strip()
+    if collection:
+        n_own = sum(it.source == "teacher" for it in gallery.items)
+        st.caption(f"Your collection `{collection}`: {n_own} usable pictures and videos.")
+        if st.button("Rescan my collection", key="teacher_rescan", help="After adding or removing files"):
+            refresh_gallery()
+            st.rerun()
+    else:
+        st.caption("To add your own pictures and short videos, start the lab with `LAB_GALLERY_DIR` set to a folder "
+                   "holding `real/` and `fake/` subfolders, or a CSV file with `path,label` rows (label real or fake).")
     with st.form("teacher_new"):
         title = st.text_input("Name (optional, e.g. the class)", max_chars=80, key="teacher_title")
         sources = {"all": "All pictures", "built-in": "Built-in pictures only", "teacher": "My collection only"}

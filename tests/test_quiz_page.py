@@ -112,6 +112,20 @@ def test_class_round_stores_answers_under_the_nickname_only(env):
     assert [(a.item_id, a.answer, a.confidence, a.nickname) for a in mine] == [(items[0], 1, 0.9, "kit")]
     assert mine[0].response_ms is not None and mine[0].response_ms >= 0
 
+    # A reload (a fresh browser session with the same address) continues at the next picture.
+    assert at.query_params["seat"] == token
+    again = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    again.query_params["seat"] = token
+    again.run()
+    resumed = again.session_state["quiz"]
+    assert (resumed["i"], resumed["phase"], resumed["nickname"], resumed["items"]) == (1, "ask", "kit", items)
+    assert resumed["records"] == [{"item_id": items[0], "answer": 1, "truth": gallery.get(items[0]).label,
+                                   "confidence": 0.9}]
+    forged = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    forged.query_params["seat"] = "not-a-seat"
+    forged.run()
+    assert "quiz" not in forged.session_state and forged.radio(key="quiz_mode")
+
     store.close_session(session.id)  # the teacher closes the session mid-quiz
     at.button(key="quiz_next_0").click().run()
     _answer(at, 1, "Real", 70)

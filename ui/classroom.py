@@ -31,6 +31,11 @@ def get_gallery(lab: Lab) -> Gallery:
         return _gallery(lab, str(data_dir()), teacher, lab.detector.meta.version)
 
 
+def refresh_gallery() -> None:
+    """Forget the cached gallery so the next page run rescans the teacher's folder (scores stay cached on disk)."""
+    _gallery.clear()
+
+
 def open_store() -> Store | None:
     """The shared database, or None after explaining what went wrong (the page then stops)."""
     try:
