@@ -9,7 +9,7 @@ import streamlit as st
 from core.faces import SAMPLES, Face, load_sample
 from core.forge import ForgeResult, ForgeSettings, self_blend
 from core.swap import SwapResult, swap_faces
-from ui.explore import face_view, find_faces, pick_face, remember_fake, score_column
+from ui.explore import WORK_SIDE, face_view, find_faces, pick_face, remember_fake, score_column, working_copy
 from ui.inputs import image_input
 from ui.resources import get_lab, untrained_warning
 
@@ -64,6 +64,9 @@ if picked is None:
     st.info("Choose a sample, upload a photo or take one with the camera to begin.")
     st.stop()
 rgb, name = picked
+if max(rgb.shape[:2]) > WORK_SIDE:
+    rgb = working_copy(rgb)
+    st.caption(f"Large photo: the lab works on a copy {rgb.shape[1]}×{rgb.shape[0]} pixels in size.")
 faces = find_faces(rgb)
 if not faces:
     st.warning("No face found in this photo. Try one where a face is clearly visible, facing the camera, and at "
@@ -140,6 +143,7 @@ def swap_lab() -> None:
             st.info("Choose the photo whose face will be pasted.")
             return
         src_rgb, src_name = picked_src
+        src_rgb = working_copy(src_rgb)
         src_faces = find_faces(src_rgb)
     if not src_faces:
         st.warning("No face found in the source photo. Choose another one.")

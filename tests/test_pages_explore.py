@@ -124,3 +124,18 @@ def test_adversarial_page_attacks_within_eps():
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Largest pixel change"].split("/")[0]) <= 2
     assert float(metrics["PSNR (image quality)"].split()[0]) > 40  # ≤ 2 grey levels: PSNR ≥ 42 dB
+
+
+def test_forge_page_works_on_a_smaller_copy_of_a_large_photo(grace):
+    import cv2
+
+    from core.media import encode_jpeg
+
+    big = cv2.resize(grace, (grace.shape[1] * 3, grace.shape[0] * 3), interpolation=cv2.INTER_CUBIC)  # 1536×1800
+    at = _run(AppTest.from_file(str(PAGES / "make_a_fake.py")))
+    at.radio(key="fake_source").set_value("Upload a photo")
+    _run(at)
+    at.file_uploader(key="fake_upload").upload("big.jpg", encode_jpeg(big), "image/jpeg")
+    _run(at)
+    assert "Large photo" in _texts(at)
+    assert max(at.session_state["explore_fake"].rgb.shape[:2]) == 1280

@@ -76,6 +76,21 @@ def choose_photo(key: str, *, default_sample: str = "grace_hopper", offer_fake: 
     return rgb, pick_face(faces, f"{key}_face"), name
 
 
+WORK_SIDE = 1280  # Make a fake works on a copy at most this large: fakes stay sharp, sliders stay quick
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def working_copy(rgb: np.ndarray, max_side: int = WORK_SIDE) -> np.ndarray:
+    """The photo shrunk (area averaging) so its longer side is at most ``max_side``; unchanged if smaller."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if max(h, w) <= max_side:
+        return rgb
+    s = max_side / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
 def face_view(img: np.ndarray, face: Face, size: int = 256) -> np.ndarray:
     """The face region of an (H, W, 3) uint8 image or (H, W) [0, 1] mask, framed like the detector's
     crop but at ``size`` pixels so learners can see detail. Returns (size, size, 3) uint8."""
