@@ -42,20 +42,24 @@ def _blend_scores(rgb: np.ndarray) -> tuple[list[float], str | None]:
 
 
 @st.cache_data(show_spinner=False)
-def _blend_auc_on_generated(path: str, mtime: float) -> tuple[float, int, int] | None:
-    """The face-swap detector's measured AUC for fully generated (GAN) faces vs real items, when the
-    evaluation scores exist and name such a kind."""
+def _blend_auc_on_generated(path: str, mtime: float) -> tuple[float, int, int, str] | None:
+    """The face-swap detector's measured AUC for fully generated (GAN) faces against real photos, when the
+    evaluation scores exist and name such a kind: (auc, n generated, n real, what the real items were)."""
     try:
         data = load_eval_scores(path)
     except (OSError, ValueError, UnicodeDecodeError):
         return None
     if data.kinds is None:
         return None
-    keep = np.array([y == 0 or "gan" in k.lower() for k, y in zip(data.kinds, data.labels)])
+    kinds = [k.lower() for k in data.kinds]
+    # Compare with the real photos of the same origin and format (FFHQ) when present, else with all real items.
+    matched = any(y == 0 and "ffhq" in k for k, y in zip(kinds, data.labels))
+    keep = np.array([("gan" in k) if y == 1 else ("ffhq" in k or not matched) for k, y in zip(kinds, data.labels)])
     sub = data.select(keep)
     if sub.labels.sum() == 0 or (sub.labels == 0).sum() == 0:
         return None
-    return roc(sub.labels, sub.scores).auc, int(sub.labels.sum()), int((sub.labels == 0).sum())
+    return (roc(sub.labels, sub.scores).auc, int(sub.labels.sum()), int((sub.labels == 0).sum()),
+            "real FFHQ photos" if matched else "real items")
 
 
 def _crude_upsampled_spectrum(rgb: np.ndarray) -> np.ndarray:
@@ -197,7 +201,7 @@ with st.expander("Why the face-swap detector is the wrong tool for fully generat
     scores = eval_scores_path()
     measured = _blend_auc_on_generated(str(scores), scores.stat().st_mtime) if scores.exists() else None
     evidence = (f" Measured on the lab's evaluation data: its AUC for {measured[1]} fully generated faces against "
-                f"{measured[2]} real items is **{measured[0]:.2f}**"
+                f"{measured[2]} {measured[3]} is **{measured[0]:.2f}**"
                 + (" — below 0.5, i.e. it rates generated faces as *more* real than real photos." if measured[0] < 0.5
                    else ".") if measured else "")
     st.markdown(

@@ -65,3 +65,19 @@ def test_spectrum_page_without_model_still_shows_the_spectrum(tmp_path, monkeypa
     assert any("No spectrum classifier is installed" in w.value for w in at.warning)
     assert _metrics(at)["Fully generated (GAN)?"] == "n/a"
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_spectrum_page_cites_the_measured_blending_auc_on_generated_faces(tmp_path, monkeypatch):
+    rows = ["path,label,kind,media,score",
+            "a.jpg,0,FFHQ photo,image,0.30", "b.jpg,0,FFHQ photo,image,0.20",
+            "c.png,0,DFDC,image (face crop),0.05",  # other real items: left out when FFHQ photos are present
+            "d.jpg,1,StyleGAN2 (thispersondoesnotexist),image,0.10",
+            "e.jpg,1,StyleGAN2 (thispersondoesnotexist),image,0.25",
+            "f.mp4,1,DFDC face swap,video,0.90"]
+    path = tmp_path / "eval_scores.csv"
+    path.write_text("\n".join(rows) + "\n")
+    monkeypatch.setenv("LAB_EVAL_SCORES", str(path))
+    at = _run(AppTest.from_file(PAGE))
+    # Generated 0.10 and 0.25 vs FFHQ 0.30 and 0.20: one of four pairs ranked right → AUC 0.25.
+    assert "its AUC for 2 fully generated faces against 2 real FFHQ photos is **0.25**" in _texts(at)
+    assert "more* real than real photos" in _texts(at)
