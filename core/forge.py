@@ -134,7 +134,7 @@ def self_blend(rgb: np.ndarray, landmarks: np.ndarray, seed: int | np.random.Gen
     sharpen = settings.blur_or_sharpen if settings.blur_or_sharpen is not None else bool(rng.random() < 0.5)
     shift = settings.shift_px if settings.shift_px is not None else float(rng.uniform(0.0, 0.04) * face_size)
     scale = settings.mask_scale if settings.mask_scale is not None else float(rng.uniform(0.8, 1.15))
-    blend = settings.blend if settings.blend is not None else float(rng.choice([0.25, 0.5, 0.75, 1, 1, 1]))
+    blend = settings.blend if settings.blend is not None else float(rng.choice([0.5, 0.75, 1, 1]))
 
     # The target is always the untouched original, so the fake differs from it only under the mask.
     target = rgb

@@ -43,7 +43,7 @@ class TrainConfig:
     val_faces: int = 800
     eval_every: int = 250
     seed: int = 1234
-    tight_crop_p: float = 0.25
+    tight_crop_p: float = 0.15
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -122,17 +122,17 @@ def degrade(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Real-world damage applied independently to real and fake crops: JPEG, down/up-scaling, blur, noise."""
     out = crop
     s = out.shape[0]
-    if rng.random() < 0.3:
-        f = rng.uniform(0.35, 0.9)
+    if rng.random() < 0.15:
+        f = rng.uniform(0.4, 0.9)
         small = cv2.resize(out, (max(8, int(s * f)),) * 2, interpolation=cv2.INTER_AREA)
         out = cv2.resize(small, (s, s), interpolation=cv2.INTER_LINEAR)
-    if rng.random() < 0.15:
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.2))
-    if rng.random() < 0.15:
+    if rng.random() < 0.1:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.0))
+    if rng.random() < 0.1:
         noise = rng.normal(0, rng.uniform(1, 6), out.shape)
         out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    if rng.random() < 0.5:
-        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(35, 96))])
+    if rng.random() < 0.3:
+        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(50, 96))])
         out = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
     return out
 
