@@ -24,7 +24,7 @@ def bands(meta: DetectorMeta) -> list[tuple[str, float, float]]:
             (VERDICTS[2], meta.likely_manipulated_from, 1.0)]
 
 
-def score_gauge(prob: float, meta: DetectorMeta, *, title: str = "", height: int = 190) -> go.Figure:
+def score_gauge(prob: float, meta: DetectorMeta, *, title: str = "", height: int = 210) -> go.Figure:
     """A gauge of one face's fake probability (%) over the three shaded verdict bands."""
     fig = go.Figure(go.Indicator(
         mode="gauge+number", value=100 * prob, number={"suffix": "%", "valueformat": ".0f"},
@@ -34,7 +34,7 @@ def score_gauge(prob: float, meta: DetectorMeta, *, title: str = "", height: int
                "steps": [{"range": [100 * lo, 100 * hi], "color": css(v, 0.45)} for v, lo, hi in bands(meta)],
                "threshold": {"line": {"color": "black", "width": 3}, "thickness": 0.9, "value": 100 * prob}},
     ))
-    fig.update_layout(height=height, margin={"l": 25, "r": 25, "t": 40 if title else 20, "b": 5})
+    fig.update_layout(height=height, margin={"l": 25, "r": 25, "t": 55 if title else 20, "b": 5})
     return fig
 
 

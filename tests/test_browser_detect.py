@@ -1,0 +1,99 @@
+"""End to end in a real browser: start the app, upload a photo on Detect — photo, see the score and the heatmap.
+
+Needs Debian's Chromium (/usr/bin/chromium, `apt-get install -y chromium`) and the Playwright Python package
+(`pip install playwright`; its own browser download is not used). Skipped only when those are missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from core.faces import load_sample
+from core.media import encode_jpeg
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+if not shutil.which(CHROMIUM):
+    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = _free_port()
+    env = dict(os.environ, LAB_DATA_DIR=str(tmp_path_factory.mktemp("labdata")))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail("the Streamlit app did not start")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_upload_photo_shows_score_and_heatmap(app_url, tmp_path):
+    photo = encode_jpeg(load_sample("grace_hopper"))
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.set_default_timeout(240_000)  # the first visit loads the models
+            # Arrive the way a learner does: the home page, then the sidebar's navigation.
+            page.goto(app_url)
+            page.locator("[data-testid=stSidebarNav]").get_by_text("Detect — photo").click()
+            page.get_by_role("heading", name="Detect — photo").wait_for()
+            page.get_by_text("Upload a photo", exact=True).click()
+            page.locator("input[type=file]").set_input_files(
+                files=[{"name": "grace.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+            page.get_by_text("Found 1 face").wait_for()
+            # The score: the plotly gauge rendered a percentage.
+            gauge = page.locator(".js-plotly-plot").first
+            gauge.wait_for()
+            assert "%" in gauge.inner_text()
+            # The heatmap: its caption, and the image above it decoded with real pixels.
+            page.get_by_text("Grad-CAM: where it looked").wait_for()
+            page.get_by_text("How to read the heatmap").wait_for()
+            page.get_by_text("Grad-CAM: where it looked").scroll_into_view_if_needed()  # images load lazily
+            images = "[data-testid=stImage] img, [data-testid=stFullScreenFrame] img"
+            # photo, crop and heatmap, each decoded with real pixels
+            page.wait_for_function(f"document.querySelectorAll('{images}').length >= 3 && "
+                                   f"[...document.querySelectorAll('{images}')]"
+                                   ".filter(e => e.complete && e.naturalWidth > 0).length >= 3")
+            assert page.get_by_text("grace.jpg").count() >= 1
+            page.screenshot(path=str(tmp_path / "detect_photo.png"), full_page=True)
+        finally:
+            browser.close()
