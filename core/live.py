@@ -4,8 +4,9 @@ The processor never queues work. Faces are found on a small copy of the frame ev
 frame (boxes are reused in between) and scored every ``score_every``-th frame through the shared
 :class:`core.analysis.Lab` — the same detector, crop function and calibration as every other page.
 Each face's fake probability is averaged over the last ``window_s`` seconds, so the label does not
-flicker with every frame. When a frame arrives while another is still being processed (another thread),
-the new frame comes straight back with the last boxes and scores drawn on it instead of waiting.
+flicker with every frame. Nothing ever queues: a frame that arrives while another is being analysed
+comes straight back with the last boxes and scores drawn on it. For video, ``process(frame, wait=False)``
+analyses on a background thread and returns at once, so a busy CPU slows the boxes, not the picture.
 
 UI-free: the Streamlit page (pages/live.py) only converts video frames and shows :class:`LiveStats`.
 """
@@ -42,6 +43,10 @@ class LiveSettings:
     deepfake detector on every n-th frame (scoring always uses fresh boxes, so a scoring frame also
     detects). window_s: seconds of scores averaged per face. max_faces: largest faces scored per frame.
     match_iou: overlap above which a new box continues an earlier face's score history.
+    analysis_threads: torch threads for the background analysis thread (``wait=False``; torch's setting is
+    per thread, so other sessions keep theirs). One leaves the other core to the video encoder/decoder
+    and the rest of the class; on a busy machine more threads mostly spin (measured: ~10× the CPU time per
+    frame with 2 threads at load average 15 on 2 cores). None keeps torch's default.
     """
 
     detect_side: int = 384
@@ -50,6 +55,7 @@ class LiveSettings:
     window_s: float = 1.0
     max_faces: int = 4
     match_iou: float = 0.3
+    analysis_threads: int | None = 1
 
     def __post_init__(self) -> None:
         if self.detect_side < 64 or self.detect_every < 1 or self.score_every < 1 or self.window_s <= 0:
@@ -112,8 +118,9 @@ class LiveFace:
 class LiveResult:
     """One processed frame. frame: (H, W, 3) uint8 RGB with boxes and labels drawn (a new array).
 
-    detected / scored: whether the face / deepfake detector ran on this frame. dropped: the processor was
-    busy, so only the previous boxes were drawn. ms: wall time spent in :meth:`LiveProcessor.process`.
+    detected / scored: whether the face / deepfake detector ran on this frame before it was drawn (always
+    False with ``wait=False``: that analysis finishes later). dropped: another frame was being analysed, so
+    this one only got the previous boxes. ms: wall time spent in :meth:`LiveProcessor.process`.
     """
 
     frame: np.ndarray = field(repr=False)
@@ -127,12 +134,13 @@ class LiveResult:
 
 @dataclass(frozen=True)
 class LiveStats:
-    """Running figures for the page: frames returned, frames dropped, frames per second over the last
-    two seconds, median and 95th-percentile milliseconds per processed frame (last 120), and the
-    largest face's smoothed score."""
+    """Running figures for the page: frames returned, frames not analysed because another was in progress,
+    frames analysed, frames returned per second over the last two seconds, median and 95th-percentile
+    milliseconds per analysis (last 120), and the largest face's smoothed score."""
 
     frames: int
     dropped: int
+    analysed: int
     fps: float
     ms_p50: float | None
     ms_p95: float | None
@@ -152,7 +160,7 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 class LiveProcessor:
     """Turns webcam frames into annotated frames. One per viewer; the :class:`Lab` inside is shared.
 
-    Thread-safe: :meth:`process` may be called from any thread; a call that finds another one running
+    Thread-safe: :meth:`process` may be called from any thread; a call that finds an analysis running
     returns at once (``dropped=True``) instead of queueing. ``clock`` is injectable for tests.
     """
 
@@ -167,22 +175,42 @@ class LiveProcessor:
         self._index = 0
         self._frames = 0
         self._dropped = 0
+        self._analysed = 0
+        self.error: str | None = None  # the last background analysis failure, for the page to show
         self._latest: np.ndarray | None = None
         self._ms: deque[float] = deque(maxlen=120)
         self._stamps: deque[float] = deque(maxlen=600)
 
     # ---- public API -------------------------------------------------------------------------------
-    def process(self, rgb: np.ndarray) -> LiveResult:
-        """Annotate one (H, W, 3) uint8 RGB frame; returns a new array, the input is not modified."""
+    def process(self, rgb: np.ndarray, *, wait: bool = True) -> LiveResult:
+        """Annotate one (H, W, 3) uint8 RGB frame; returns a new array, the input is not modified.
+
+        ``wait=True`` analyses this frame before drawing it (benches, tests). ``wait=False`` (the video
+        callback) starts analysing it on a background thread and returns at once with the newest boxes
+        drawn, so a slow or busy CPU lowers how often boxes move, never the frame rate. Either way a frame
+        that arrives while another is being analysed is not analysed (``dropped``) — nothing queues.
+        """
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {rgb.shape} {rgb.dtype}")
         start = time.perf_counter()
+        frame = rgb.copy()  # ours: the caller may reuse its buffer while we still work on this one
+        with self._state:
+            self._latest = frame
         if not self._work.acquire(blocking=False):
-            return self._dropped_frame(rgb, start)
+            return self._finish(rgb, start, dropped=True)
+        if not wait:
+            try:
+                threading.Thread(target=self._analyse_then_release, args=(frame,), daemon=True,
+                                 name="live-analysis").start()
+            except BaseException:
+                self._work.release()
+                raise
+            return self._finish(rgb, start)
         try:
-            return self._process(rgb, start)
+            index, detected, scored = self._analyse(frame)
         finally:
             self._work.release()
+        return self._finish(rgb, start, index=index, detected=detected, scored=scored)
 
     def latest_frame(self) -> np.ndarray | None:
         """A copy of the newest frame received, without annotations (for "Freeze"), or None."""
@@ -193,23 +221,36 @@ class LiveProcessor:
         now = self._clock()
         with self._state:
             faces = self._faces(now)
-            recent = [t for t in self._stamps if t >= now - 2.0]
-            fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 and recent[-1] > recent[0] else 0.0
+            fps = self._fps(now)
             ms = np.array(self._ms) if self._ms else None
             main = faces[0] if faces else None
-            return LiveStats(frames=self._frames, dropped=self._dropped, fps=float(fps),
+            return LiveStats(frames=self._frames, dropped=self._dropped, analysed=self._analysed, fps=fps,
                              ms_p50=float(np.percentile(ms, 50)) if ms is not None else None,
                              ms_p95=float(np.percentile(ms, 95)) if ms is not None else None,
                              faces=len(faces), fake_prob=main.fake_prob if main else None,
                              verdict=main.verdict if main else None)
 
     # ---- work -------------------------------------------------------------------------------------
-    def _process(self, rgb: np.ndarray, start: float) -> LiveResult:
+    def _analyse_then_release(self, frame: np.ndarray) -> None:
+        try:
+            use_analysis_threads(self.settings)
+            self._analyse(frame)
+        except Exception as exc:  # the video must go on; the page shows what went wrong
+            with self._state:
+                self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self._work.release()
+
+    def _analyse(self, rgb: np.ndarray) -> tuple[int, bool, bool]:
+        """Detect (and on scoring frames score) faces in one frame and update the face tracks.
+
+        Returns ``(index, detected, scored)``. Runs with ``_work`` held, so one analysis at a time.
+        """
+        start = time.perf_counter()
         s = self.settings
         with self._state:
             index = self._index
             self._index += 1
-            self._latest = rgb.copy()
         score_now = index % s.score_every == 0
         detect_now = score_now or index % s.detect_every == 0
         scored = False
@@ -219,30 +260,31 @@ class LiveProcessor:
             scored = probs is not None
             with self._state:
                 self._update_tracks(faces, probs, self._clock())
-        now = self._clock()
         with self._state:
-            shown = self._faces(now)
-        frame = self._draw(rgb, shown)
-        ms = (time.perf_counter() - start) * 1000
-        with self._state:
-            self._frames += 1
-            self._ms.append(ms)
-            self._stamps.append(now)
-        return LiveResult(frame=frame, faces=tuple(shown), index=index, detected=detect_now, scored=scored,
-                          dropped=False, ms=ms)
+            self._analysed += 1
+            self._ms.append((time.perf_counter() - start) * 1000)
+        return index, detect_now, scored
 
-    def _dropped_frame(self, rgb: np.ndarray, start: float) -> LiveResult:
+    def _finish(self, rgb: np.ndarray, start: float, *, dropped: bool = False, index: int = -1,
+                detected: bool = False, scored: bool = False) -> LiveResult:
+        """Draw the current boxes on ``rgb`` and count the frame as returned."""
         now = self._clock()
         with self._state:
-            self._latest = rgb.copy()
             shown = self._faces(now)
-        frame = self._draw(rgb, shown)
-        with self._state:
             self._frames += 1
-            self._dropped += 1
+            self._dropped += dropped
             self._stamps.append(now)
-        return LiveResult(frame=frame, faces=tuple(shown), index=-1, detected=False, scored=False, dropped=True,
-                          ms=(time.perf_counter() - start) * 1000)
+            fps = self._fps(now)
+        frame = self._draw(rgb, shown, fps)
+        return LiveResult(frame=frame, faces=tuple(shown), index=index, detected=detected, scored=scored,
+                          dropped=dropped, ms=(time.perf_counter() - start) * 1000)
+
+    def _fps(self, now: float) -> float:
+        """Frames returned per second over the last two seconds (call with ``_state`` held)."""
+        recent = [t for t in self._stamps if t >= now - 2.0]
+        if len(recent) < 2 or recent[-1] <= recent[0]:
+            return 0.0
+        return (len(recent) - 1) / (recent[-1] - recent[0])
 
     def _detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces found on a small copy, with boxes and landmarks mapped back to frame pixels."""
@@ -298,7 +340,7 @@ class LiveProcessor:
         return out
 
     # ---- drawing ----------------------------------------------------------------------------------
-    def _draw(self, rgb: np.ndarray, faces: list[LiveFace]) -> np.ndarray:
+    def _draw(self, rgb: np.ndarray, faces: list[LiveFace], fps: float) -> np.ndarray:
         out = np.ascontiguousarray(rgb).copy()
         h, w = out.shape[:2]
         scale = max(h, w) / 640
@@ -312,12 +354,17 @@ class LiveProcessor:
             _label(out, text, (x1, y1, x2, y2), colour, fs)
         if not self.lab.trained:
             _banner(out, "UNTRAINED MODEL - scores are random", (213, 94, 0), fs, top=True)
-        with self._state:
-            recent = [t for t in self._stamps if t >= self._clock() - 2.0]
-        fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 1 and recent[-1] > recent[0] else 0.0
         _banner(out, f"{fps:4.1f} fps | {len(faces)} face{'s' if len(faces) != 1 else ''}", (40, 40, 40), fs,
                 top=False)
         return out
+
+
+def use_analysis_threads(settings: LiveSettings) -> None:
+    """Set torch's intra-op threads for the calling thread only (the live analysis thread, or a bench's)."""
+    if settings.analysis_threads:
+        import torch
+
+        torch.set_num_threads(settings.analysis_threads)
 
 
 def _label(img: np.ndarray, text: str, box: tuple[int, int, int, int], colour, fs: float) -> None:

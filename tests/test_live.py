@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -170,3 +171,42 @@ def test_busy_processor_drops_instead_of_queueing(lab, clip):
     assert np.any(quick.frame[y1 + 5:y2 - 5, x1] != clip[2][y1 + 5:y2 - 5, x1])
     stats = proc.stats()
     assert stats.dropped == 2 and stats.frames == 4
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_video_mode_never_waits_for_the_analysis(lab, clip):
+    gated = GatedExtractor(lab.extractor)
+    proc = LiveProcessor(Lab(lab.detector, extractor=gated), LiveSettings(detect_every=1, score_every=1))
+    try:
+        first = proc.process(clip[0], wait=False)  # starts the analysis of frame 0 in the background
+        assert not first.dropped and first.faces == () and not first.detected
+        assert gated.entered.wait(30)
+        busy = proc.process(clip[1], wait=False)  # frame 0 is still being analysed: not analysed, not queued
+        assert busy.dropped and busy.faces == ()
+    finally:
+        gated.release.set()
+    wait_for(lambda: proc.stats().analysed == 1)
+    later = proc.process(clip[2], wait=False)  # the boxes found in frame 0, drawn on the new picture
+    assert not later.dropped and len(later.faces) == 1 and later.faces[0].fake_prob is not None
+    assert np.any(later.frame != clip[2])
+    wait_for(lambda: proc.stats().analysed == 2)
+    stats = proc.stats()
+    assert (stats.frames, stats.dropped, stats.analysed) == (3, 1, 2) and proc.error is None
+
+
+def test_background_failure_is_reported_and_the_stream_goes_on(lab, clip):
+    class Broken:
+        def detect(self, *args, **kwargs):
+            raise RuntimeError("camera frame garbled")
+
+    proc = LiveProcessor(Lab(lab.detector, extractor=Broken()))
+    proc.process(clip[0], wait=False)
+    wait_for(lambda: proc.error is not None)
+    assert "camera frame garbled" in proc.error
+    wait_for(lambda: not proc.process(clip[1], wait=False).dropped)  # the lock was released
