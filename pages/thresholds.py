@@ -145,10 +145,10 @@ with c2:
     share_pct = st.number_input("Share that are fakes (%)", min_value=0.0, max_value=100.0, value=0.1, step=0.05,
                                 format="%.3f", key="thr_share", help="0.1% means 1 in 1,000 items is a fake.")
 
-sources = (["The lab detector at the threshold above", "Rates I enter"] if tpr_measured is not None
-           else ["Rates I enter"])
-source = st.radio("Detection rates", sources, horizontal=True, key="thr_rate_source")
-if source == sources[0] and tpr_measured is not None:
+MEASURED, OWN = "The lab detector at the threshold above", "Rates I enter"
+source = (st.radio("Detection rates", [MEASURED, OWN], horizontal=True, key="thr_rate_source")
+          if tpr_measured is not None else OWN)
+if source == MEASURED:
     tpr, fpr = tpr_measured, fpr_measured
     st.caption(f"Measured at threshold {threshold:.2f}: catches {tpr:.1%} of fakes, flags {fpr:.1%} of real items. "
                "Measured on a small evaluation set, so real-world rates can differ.")

@@ -26,6 +26,7 @@ def test_roc_page_without_scores_offers_the_calculator(monkeypatch, tmp_path):
     at = _run(AppTest.from_file(PAGE))
     assert any("No measured scores yet" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 1  # only the alerts bar, no ROC
+    assert not at.radio  # no measured rates to choose from
     at.number_input(key="thr_share").set_value(0.0)
     _run(at)
     # The example: 95% caught, 5% false alarms, a million real items a day.
