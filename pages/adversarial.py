@@ -98,10 +98,11 @@ def attack_lab() -> None:
     m3.metric("Largest pixel change", f"{res.max_change} / 255")
     if lab.detector.verdict(res.prob_after) == "likely real" and lab.detector.verdict(res.prob_before) != "likely real":
         st.success("The fake now reads as **likely real**, though the two images look the same.", icon="🎯")
-    elif res.prob_after < res.prob_before:
-        st.info("The score fell, but not into *likely real*. Raise ε, or choose PGD, which searches harder.")
     else:
-        st.info("The score did not fall at this setting. Raise ε or choose PGD.")
+        hint = "Raise ε or add PGD steps." if method == "pgd" else "Raise ε, or choose PGD, which searches harder."
+        fell = "The score fell, but not into *likely real*." if res.prob_after < res.prob_before else \
+            "The score did not fall at this setting."
+        st.info(f"{fell} {hint}")
     st.caption(
         "The attack works on the detector's face crop, in pixel values between 0 and 1. Its loss is binary "
         "cross-entropy towards the label *real* on the detector's logit. The noisy crop is rounded to whole "
