@@ -241,9 +241,10 @@ def read_frames(
                         on_frame(len(frames))
                 if i >= last:
                     break
-        except MediaError:
-            if not frames:
-                raise
+        except MediaError as exc:
+            if not frames:  # "we analysed the frames we could read" would be untrue: there are none
+                raise MediaError("This video is damaged: we could not decode any of its frames. "
+                                 "Try exporting or downloading it again.") from exc
         if not frames:
             raise MediaError("We could not decode any frame of this video. It may be damaged; try exporting it again.")
         return info, indices, frames
