@@ -7,6 +7,7 @@ do"), so pages can show it as it is. Nothing here writes uploads to disk: PyAV a
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
@@ -16,7 +17,7 @@ from typing import Callable, Iterable, Iterator, Sequence, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.config import Limits
+from core.config import Limits, lab_workers
 
 Source = Union[bytes, bytearray, memoryview, str, Path]
 
@@ -27,6 +28,20 @@ VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "avi", "mkv", "m4v")
 
 class MediaError(ValueError):
     """A file we cannot or will not process. ``str(err)`` is a message a student understands."""
+
+
+# Decoding a 40-megapixel photo takes about 340 MB for a moment; 30 students uploading at once must not
+# take 30 times that. As many decodes run at once as the job pool has workers (core.jobs); the rest wait.
+_DECODE_SLOTS: threading.BoundedSemaphore | None = None
+_DECODE_SLOTS_LOCK = threading.Lock()
+
+
+def _decode_slots() -> threading.BoundedSemaphore:
+    global _DECODE_SLOTS
+    with _DECODE_SLOTS_LOCK:
+        if _DECODE_SLOTS is None:
+            _DECODE_SLOTS = threading.BoundedSemaphore(lab_workers())
+        return _DECODE_SLOTS
 
 
 def _read_bytes(source: Source) -> bytes:
@@ -77,10 +92,11 @@ def load_image(source: Source, *, limits: Limits | None = None) -> np.ndarray:
             f"{limits.max_pixels / 1e6:.0f} megapixels). Resize it and try again."
         )
     try:
-        image.seek(0)  # first frame of animated GIF / multi-page TIFF
-        image.load()
-        image = ImageOps.exif_transpose(image)
-        rgb = _to_rgb(image)
+        with _decode_slots():
+            image.seek(0)  # first frame of animated GIF / multi-page TIFF
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            rgb = _to_rgb(image)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise MediaError(
             "This file is not an image we can read: it looks damaged or cut short (perhaps the upload did not "

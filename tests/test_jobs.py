@@ -191,3 +191,37 @@ def test_run_job_returns_the_result_and_polls_progress_from_the_page_thread():
     assert text.startswith("ran on lab-job-")  # the work ran in the pool, not in the page's thread
     polled = int(text.split("polled ")[1].split(" times")[0])
     assert polled >= 2
+
+
+def test_big_photo_decodes_from_many_sessions_are_bounded(monkeypatch, grace):
+    """Decoding is memory-hungry (≈340 MB for 40 MP): at most as many at once as the pool has workers."""
+    import core.media
+    from core.media import encode_jpeg, load_image
+
+    monkeypatch.setattr(core.media, "_DECODE_SLOTS", threading.BoundedSemaphore(2))
+    real = core.media._to_rgb
+    lock = threading.Lock()
+    now = peak = 0
+
+    def counting(image):
+        nonlocal now, peak
+        with lock:
+            now += 1
+            peak = max(peak, now)
+        time.sleep(0.05)
+        try:
+            return real(image)
+        finally:
+            with lock:
+                now -= 1
+
+    monkeypatch.setattr(core.media, "_to_rgb", counting)
+    payload = encode_jpeg(grace)
+    shapes: list[tuple] = []
+    threads = [threading.Thread(target=lambda: shapes.append(load_image(payload).shape)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert shapes == [grace.shape] * 8
+    assert peak == 2
