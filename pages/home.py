@@ -11,18 +11,25 @@ st.markdown(
 )
 
 c1, c2, c3 = st.columns(3)
-with c1:
+with c1, st.container(border=True):
     st.subheader("🎓 A class")
     st.markdown("Two 50-minute sessions: how fakes are made, how detectors work, where they fail, and a "
-                "human-vs-machine quiz. Start with the **Lessons** page, classroom track.")
-with c2:
+                "human-vs-machine quiz. Start with the classroom track.")
+    st.page_link("pages/lessons.py", label="Open the lessons", icon="📚")
+    st.page_link("pages/teacher.py", label="Start a class quiz (teacher)", icon="🧑‍🏫")
+with c2, st.container(border=True):
     st.subheader("🏛️ A workshop")
     st.markdown("One hour for policymakers, no technical background needed: threats, opportunities, "
-                "detection limits and base rates, provenance, regulation. **Lessons** page, workshop track.")
-with c3:
+                "detection limits and base rates, provenance, regulation. Choose the workshop track.")
+    st.page_link("pages/lessons.py", label="Open the lessons", icon="📚")
+    st.page_link("pages/thresholds.py", label="Base-rate calculator", icon="📈")
+with c3, st.container(border=True):
     st.subheader("⚡ A quick demo")
-    st.markdown("Ten minutes: open **Faces** to see face detection on a sample photo, then the detector and "
-                "its heatmap on the same face.")
+    st.markdown("Ten minutes: see what the face detector finds, then the detector's score and heatmap on the "
+                "same face, then make a fake yourself.")
+    st.page_link("pages/faces.py", label="Faces", icon="🙂")
+    st.page_link("pages/detect_photo.py", label="Detect — photo", icon="🔎")
+    st.page_link("pages/make_a_fake.py", label="Make a fake", icon="🧪")
 
 st.divider()
 st.markdown(
