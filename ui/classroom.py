@@ -78,7 +78,7 @@ def show_item(item: GalleryItem) -> None:
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
+    fig.update_layout(title=title, height=height, margin=dict(l=60, r=10, t=50, b=10),
                       legend=dict(orientation="h", y=-0.2))
     return fig
 
