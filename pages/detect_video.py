@@ -4,6 +4,7 @@ frames with their heatmaps, the annotated clip, and a downloadable report."""
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 
 import streamlit as st
@@ -11,7 +12,8 @@ import streamlit as st
 from core.explain import explain, overlay
 from core.faces import load_sample
 from core.media import MediaError
-from core.video import analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from core.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import HEATMAP_READING, reading, timeline
 
@@ -65,24 +67,35 @@ if data is not None:
             cancel_slot.button("Cancel", key=f"{KEY}_cancel", help="Stops the analysis.")
             t0 = time.perf_counter()
 
-            def progress(done: int, total: int) -> None:
+            state = {"done": 0, "total": 1}
+            cancel = threading.Event()  # set by run_job when this page run is abandoned (Cancel, new input, left)
+
+            def progress(done: int, total: int) -> None:  # runs in the worker thread: no Streamlit calls here
+                state.update(done=done, total=total)
+
+            def show_progress() -> None:  # runs in the page's thread a few times a second
+                done, total = state["done"], state["total"]
                 stage = "Decoding frames" if done <= n_frames else "Finding and scoring faces"
-                bar.progress(done / total, text=f"{stage}… ({done}/{total})")
+                bar.progress(min(1.0, done / total), text=f"{stage}… ({done}/{total})")
+
+            def job():
+                report = analyze_video(lab, data, n_frames=n_frames, detect_every=detect_every, progress=progress,
+                                       cancel=cancel)
+                clip = annotate_video(report)
+                heatmaps = [explain(lab.detector, s.crop, "gradcam").heatmap for s in report.top]
+                return report.without_frames(), clip, heatmaps  # the frames are in the clip now
 
             try:
-                report = analyze_video(lab, data, n_frames=n_frames, detect_every=detect_every, progress=progress)
-            except MediaError as err:
+                report, clip, heatmaps = run_job(job, label="Analysing the video…", poll=show_progress, cancel=cancel)
+            except (MediaError, AnalysisCancelled) as err:
                 status.update(label="This video could not be analysed", state="error")
-                st.error(str(err), icon="🚫")
+                st.error(str(err) or "The analysis was cancelled.", icon="🚫")
                 st.stop()
+            bar.progress(1.0, text="Done")
             st.write(f"Sampled {len(report.frame_indices)} frames; faces in {report.frames_with_faces}.")
-            st.write("Drawing the annotated clip…")
-            clip = annotate_video(report)
-            heatmaps = [explain(lab.detector, s.crop, "gradcam").heatmap for s in report.top]
             elapsed = time.perf_counter() - t0
             cancel_slot.empty()
             status.update(label=f"Done in {elapsed:.1f} s", state="complete", expanded=False)
-        report = report.without_frames()  # the frames are in the clip now; keep the session small
         result = {"key": wanted, "name": name, "report": report, "clip": clip, "heatmaps": heatmaps,
                   "elapsed": elapsed, "json": report_json(report), "csv": report_csv(report)}
         st.session_state[RESULT] = result

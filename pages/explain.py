@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.explain import METHODS, explain, overlay, sanity_check
 from ui.inputs import image_input
+from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 
 KEY = "explain"
@@ -51,8 +52,7 @@ else:
         st.info("Choose a sample, upload a photo or take one with the camera to begin.")
         st.stop()
     rgb, photo_name = picked
-    with st.spinner("Finding faces…"):
-        faces = lab.analyze_image(rgb).faces
+    faces = run_job(lab.analyze_image, rgb, label="Finding faces…").faces  # shared pool: fair to the class
     if not faces:
         st.warning("No face found in this photo. Try one where a face is clearly visible and facing the camera.")
         st.stop()
@@ -73,8 +73,7 @@ digest = _digest(crop)
 
 def get_map(method: str):
     if (digest, method) not in cache:
-        with st.spinner(f"Computing {METHODS[method]}…"):
-            cache[(digest, method)] = explain(lab.detector, crop, method)
+        cache[(digest, method)] = run_job(explain, lab.detector, crop, method, label=f"Computing {METHODS[method]}…")
     return cache[(digest, method)]
 
 
@@ -100,8 +99,7 @@ st.markdown(
 check_method = st.selectbox("Method to check", list(METHODS), format_func=METHODS.get, key=f"{KEY}_check")
 ckey = (digest, "sanity", check_method)
 if ckey not in cache:
-    with st.spinner("Running the sanity check…"):
-        cache[ckey] = sanity_check(lab.detector, crop, check_method)
+    cache[ckey] = run_job(sanity_check, lab.detector, crop, check_method, label="Running the sanity check…")
 check = cache[ckey]
 a, b, c = st.columns([1, 1, 1.2])
 with a:
