@@ -1,0 +1,172 @@
+"""Many real browsers at once: N headless Chromium sessions upload different photos to the Faces page together.
+
+    python bench/browsers.py                 # 10 sessions; ends with one JSON line of its figures
+    python bench/browsers.py --sessions 12 --url http://127.0.0.1:8501   # against an app you started
+
+Starts the app on a free port on 127.0.0.1 (unless --url is given; loopback only), opens one Chromium with
+N separate browser contexts (separate cookies and websockets: N Streamlit sessions), and in each, at the same
+time: open the Faces page, choose "Upload a photo", upload its own picture (a scene with 1–4 faces, each of
+a different size, made from package-shipped photos) and wait for the answer. A session is correct when it
+shows its own face count and its own file name and size, and nobody else's. Latency is from the upload to
+the answer. Needs Debian's Chromium (/usr/bin/chromium) and the Playwright package (its browser download is
+not used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(data_dir: str) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = dict(os.environ, LAB_DATA_DIR=data_dir)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("the Streamlit app did not start")
+
+
+def make_uploads(n: int) -> list[dict]:
+    from core.media import encode_jpeg
+    from core.scenes import scene
+
+    uploads = []
+    for i in range(n):
+        faces = 1 + i % 4
+        width, height = 640 + 32 * i, 480 + 16 * i  # every picture a different size: a visible fingerprint
+        uploads.append({"name": f"student{i:02d}.jpg", "faces": faces, "size": f"{width}×{height}",
+                        "bytes": encode_jpeg(scene(width, height, faces), quality=88)})
+    return uploads
+
+
+async def one_session(browser, url: str, upload: dict, others: list[str], timeout_s: float) -> dict:
+    context = await browser.new_context(viewport={"width": 1280, "height": 1600})
+    page = await context.new_page()
+    page.set_default_timeout(timeout_s * 1000)
+    try:
+        await page.goto(f"{url}/faces")
+        await page.get_by_role("heading", name="Faces").wait_for()
+        await page.get_by_text("Upload a photo", exact=True).click()
+        file_input = page.locator("input[type=file]")
+        await file_input.wait_for(state="attached")
+        t0 = time.perf_counter()
+        await file_input.set_input_files(files=[{"name": upload["name"], "mimeType": "image/jpeg",
+                                                 "buffer": upload["bytes"]}])
+        want = f"Found {upload['faces']} face{'s' if upload['faces'] != 1 else ''}."
+        answer = page.get_by_text("Found ").or_(page.get_by_text("No face found")).or_(
+            page.locator("[data-testid=stException]"))
+        await answer.first.wait_for()
+        caption = page.get_by_text(f"{upload['name']} — {upload['size']} pixels")
+        await caption.first.wait_for()
+        latency = time.perf_counter() - t0
+        body = await page.locator("[data-testid=stMain]").inner_text()
+        problems = []
+        if want not in body:
+            problems.append(f"expected {want!r}, page says {[ln for ln in body.splitlines() if 'ound' in ln]}")
+        if await page.locator("[data-testid=stException]").count():
+            problems.append("an exception is shown")
+        leaked = [o for o in others if o in body]
+        if leaked:
+            problems.append(f"shows other sessions' files {leaked}")
+        return {"name": upload["name"], "latency_s": latency, "problems": problems}
+    except Exception as exc:  # noqa: BLE001 - reported per session
+        return {"name": upload["name"], "latency_s": None, "problems": [f"{type(exc).__name__}: {exc}"]}
+    finally:
+        await context.close()
+
+
+async def run(url: str, n: int, timeout_s: float) -> tuple[list[dict], float]:
+    from playwright.async_api import async_playwright
+
+    uploads = make_uploads(n)
+    names = [u["name"] for u in uploads]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            # One warm-up visit so the first-use model load is not counted against the class.
+            await one_session(browser, url, uploads[0], [], timeout_s)
+            t0 = time.perf_counter()
+            results = await asyncio.wait_for(asyncio.gather(*[
+                one_session(browser, url, u, [o for o in names if o != u["name"]], timeout_s) for u in uploads]),
+                timeout=timeout_s + 60)
+            return results, time.perf_counter() - t0
+        finally:
+            await browser.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sessions", type=int, default=10)
+    ap.add_argument("--url", default=None, help="an app already running on 127.0.0.1 (default: start one)")
+    ap.add_argument("--timeout", type=float, default=300.0, help="seconds each session may take")
+    args = ap.parse_args()
+    if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost")):
+        raise SystemExit("bench/browsers.py only drives an app on this machine (127.0.0.1)")
+    proc = None
+    with tempfile.TemporaryDirectory(prefix="lab-browsers-") as data_dir:
+        if args.url:
+            url = args.url.rstrip("/")
+        else:
+            proc, url = start_app(data_dir)
+        try:
+            results, wall = asyncio.run(run(url, args.sessions, args.timeout))
+        finally:
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+    latencies = [r["latency_s"] for r in results if r["latency_s"] is not None and not r["problems"]]
+    for r in results:
+        status = "ok" if not r["problems"] else "; ".join(r["problems"])
+        lat = f"{r['latency_s']:.1f} s" if r["latency_s"] is not None else "-"
+        print(f"{r['name']}: {lat}  {status}")
+    figures = {
+        "browsers": args.sessions,
+        "correct": sum(not r["problems"] for r in results),
+        "errors": sum(bool(r["problems"]) for r in results),
+        "p50_s": round(statistics.median(latencies), 2) if latencies else None,
+        "max_s": round(max(latencies), 2) if latencies else None,
+        "wall_s": round(wall, 2),
+    }
+    print(json.dumps(figures))
+    sys.exit(1 if figures["errors"] else 0)
+
+
+if __name__ == "__main__":
+    main()
