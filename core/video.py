@@ -26,7 +26,7 @@ import numpy as np
 
 from core.config import Limits
 from core.faces import Face
-from core.media import MediaError, Source, VideoInfo, read_frames, write_h264
+from core.media import Source, VideoInfo, read_frames, write_h264
 
 CancelFlag = Union[threading.Event, Callable[[], bool], None]
 Progress = Callable[[int, int], None]
@@ -278,23 +278,12 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
 
 
 def _draw(frame: np.ndarray, faces: list[FrameFace], scale: float, thumb: bool = False) -> np.ndarray:
-    from core.draw import VERDICT_COLOURS
+    """Boxes in verdict colours (and, unless ``thumb``, score labels) on a copy of a preview frame."""
+    from core.draw import NEUTRAL, VERDICT_COLOURS, draw_faces
 
-    out = frame.copy()
-    thick = max(2, int(round(max(out.shape[:2]) / 300)))
-    for f in faces:
-        colour = VERDICT_COLOURS.get(f.verdict, (0, 158, 115))
-        x1, y1, x2, y2 = (int(round(v * scale)) for v in f.box)
-        cv2.rectangle(out, (x1, y1), (x2, y2), colour, thick)
-        if thumb:
-            continue
-        text = f"{f.fake_prob:.0%} {f.verdict}"
-        fs = max(0.45, max(out.shape[:2]) / 1400)
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, fs, 1)
-        ty = y1 - 6 if y1 - th - 10 > 0 else min(out.shape[0] - base - 2, y2 + th + 6)
-        cv2.rectangle(out, (x1, ty - th - 4), (x1 + tw + 6, ty + base), colour, -1)
-        cv2.putText(out, text, (x1 + 3, ty - 2), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), 1, cv2.LINE_AA)
-    return out
+    labels = None if thumb else [f"{f.fake_prob:.0%} {f.verdict}" for f in faces]
+    return draw_faces(frame, [f.box * scale for f in faces], None, labels,
+                      [VERDICT_COLOURS.get(f.verdict, NEUTRAL) for f in faces])
 
 
 def annotate_video(report: VideoReport, frames: Sequence[np.ndarray] | None = None, *, fps: float | None = None) -> bytes:
