@@ -18,6 +18,7 @@ SECTIONS: dict[str, list[tuple[str, str, str]]] = {
         ("pages/faces.py", "Faces", "🙂"),
         ("pages/detect_photo.py", "Detect — photo", "🔎"),
         ("pages/detect_video.py", "Detect — video", "🎞️"),
+        ("pages/live.py", "Live webcam", "🎥"),
     ],
     "Explore": [
         ("pages/explain.py", "Explain", "🧠"),

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.analysis import Lab
+from core.config import ROOT
 from core.live import LiveProcessor, LiveSettings, ScoreWindow, VERDICT_COLOURS, moving_face_clip
 
 
@@ -210,3 +211,50 @@ def test_background_failure_is_reported_and_the_stream_goes_on(lab, clip):
     wait_for(lambda: proc.error is not None)
     assert "camera frame garbled" in proc.error
     wait_for(lambda: not proc.process(clip[1], wait=False).dropped)  # the lock was released
+
+
+@pytest.fixture()
+def no_webrtc(monkeypatch):
+    """AppTest has no browser session for the WebRTC component (tests/test_browser_live.py runs the real
+    one); stand in for it with a stream that is not playing."""
+    import types
+
+    import streamlit_webrtc
+
+    calls = []
+
+    def fake_streamer(**kwargs):
+        calls.append(kwargs)
+        return types.SimpleNamespace(state=types.SimpleNamespace(playing=False))
+
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", fake_streamer)
+    return calls
+
+
+def test_live_page_renders_and_freeze_needs_a_frame(no_webrtc):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "live.py"), default_timeout=120).run()
+    assert not at.exception
+    assert "Live webcam" in at.title[0].value
+    assert any("HTTPS" in e.label for e in at.expander)
+    config = no_webrtc[-1]
+    assert config["rtc_configuration"] == {"iceServers": []} and callable(config["video_frame_callback"])
+    freeze = next(b for b in at.button if "Freeze" in b.label)
+    freeze.click().run()
+    assert not at.exception
+    assert any("No camera frame yet" in w.value for w in at.warning)
+
+
+def test_freeze_hands_the_newest_frame_to_the_photo_page(clip, no_webrtc):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/live.py").run()
+    proc = at.session_state["live_processor"]
+    proc.process(clip[7])  # as the video callback would
+    next(b for b in at.button if "Freeze" in b.label).click().run()
+    assert not at.exception
+    np.testing.assert_array_equal(at.session_state["detect_photo_frozen"], clip[7])
+    assert at.title[0].value.endswith("Detect — photo")
+    assert any("froze on the **Live** page" in i.value for i in at.info)

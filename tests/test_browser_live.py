@@ -1,0 +1,156 @@
+"""The Live page end to end: headless Chromium with a fake camera playing a sample face, the app on a free
+localhost port, WebRTC to the server and annotated frames back.
+
+Needs the Debian package ``chromium`` (/usr/bin/chromium) and the pip package ``playwright`` (its Python
+client only; the system Chromium is used, no browser download). Skips, saying which is missing, without them.
+Set LIVE_SCREENSHOT=/path.png to keep a screenshot of the page with the stream running.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.live import moving_face_clip
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the Debian package chromium (/usr/bin/chromium)"),
+    pytest.mark.skipif(sync_playwright is None, reason="needs the pip package playwright (Python client only)"),
+]
+
+
+def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> None:
+    """Frames (H, W, 3) uint8 RGB → a YUV4MPEG2 4:2:0 file, the format Chromium's fake camera plays."""
+    h, w = frames[0].shape[:2]
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            f.write(b"FRAME\n")
+            f.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())  # Y, then U, then V planes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise TimeoutError("streamlit did not start")
+
+
+@pytest.fixture()
+def app_url(tmp_path):
+    port = free_port()
+    env = {**os.environ, "LAB_DATA_DIR": str(tmp_path / "data")}
+    log = open(tmp_path / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+        print((tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
+
+
+def frames_analysed(page) -> int:
+    text = page.get_by_text(re.compile(r"Frames annotated: \d+")).first.inner_text()
+    return int(re.search(r"analysed: (\d+)", text).group(1))
+
+
+def test_live_page_streams_annotated_frames(app_url, tmp_path):
+    y4m = tmp_path / "face.y4m"
+    write_y4m(y4m, moving_face_clip(60), fps=10)  # one slow sweep there and back every 6 s, then loops
+    args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1400})
+            page.set_default_timeout(120_000)
+            page.goto(app_url + "/live")
+            page.get_by_role("heading", name="Live webcam").wait_for()  # the first run builds the shared models
+            webrtc = page.frame_locator("iframe[title*='streamlit_webrtc']")
+            webrtc.get_by_role("button", name="Start camera").click()
+
+            # The server's annotated stream plays in the page's <video> element.
+            video = webrtc.locator("video").first
+            video.wait_for(state="attached")
+            video.evaluate("v => new Promise((ok, fail) => {"
+                           "  const t0 = Date.now();"
+                           "  (function poll() {"
+                           "    if (v.readyState >= 2 && v.currentTime > 0.5 && v.videoWidth > 0) return ok(true);"
+                           "    if (Date.now() - t0 > 120000) return fail(new Error('video never played'));"
+                           "    setTimeout(poll, 250);"
+                           "  })();"
+                           "})")
+            width, height = video.evaluate("v => [v.videoWidth, v.videoHeight]")
+            assert width * 3 == height * 4  # the camera's 4:3 picture (WebRTC may lower the size on a busy CPU)
+
+            # The processor counts the frames it analysed, and the face on the fake camera gets scored.
+            deadline = time.time() + 120
+            first = 0
+            while time.time() < deadline and first == 0:
+                page.wait_for_timeout(1000)
+                first = frames_analysed(page)
+            assert first > 0, "no frame reached the live processor"
+            deadline = time.time() + 60
+            while time.time() < deadline and frames_analysed(page) <= first:
+                page.wait_for_timeout(1000)
+            assert frames_analysed(page) > first, "frames stopped arriving at the live processor"
+            prob = page.locator("[data-testid='stMetric']").filter(has_text="Fake probability")
+            deadline = time.time() + 60
+            while time.time() < deadline and not re.search(r"\d+%", prob.inner_text()):
+                page.wait_for_timeout(1000)
+            assert re.search(r"\d+%", prob.inner_text()), "the face on the fake camera was never scored"
+
+            # The frames that come back carry the drawing: the status strip in the bottom-left corner.
+            shot = video.screenshot()
+            img = cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_COLOR)
+            h, w = img.shape[:2]
+            corner = img[int(h * 0.93):, :int(w * 0.15)].astype(int)
+            assert (np.abs(corner - 40).max(axis=2) < 30).mean() > 0.3, "no annotation strip on the video"
+            if os.environ.get("LIVE_SCREENSHOT"):
+                page.screenshot(path=os.environ["LIVE_SCREENSHOT"], full_page=True)
+        finally:
+            browser.close()
