@@ -9,11 +9,17 @@ from ui.resources import get_lab
 st.title("🔒 Privacy & model")
 st.header("Privacy")
 st.markdown(
-    "- **Processed:** the photos and videos you choose are decoded in this server's memory, analysed and "
-    "discarded when you leave the page. They are never written to disk, never logged and never sent anywhere.\n"
-    "- **Stored:** nothing, except quiz answers in class sessions (a nickname, the answers and the time), kept in "
-    "the lab's data folder (`LAB_DATA_DIR`, default `data/`). A teacher can delete a session from the teacher "
-    "view; deleting the data folder removes everything.\n"
+    "- **Processed:** the photos and videos you choose are decoded and analysed in this server's memory. Your "
+    "results stay in your browser session's memory until you close the tab, and some Explore labs keep recent "
+    "results in a small in-memory cache until newer work pushes them out or the server restarts. Nothing you "
+    "upload is written to disk, logged or sent anywhere.\n"
+    "- **Stored on disk** (in the lab's data folder, `LAB_DATA_DIR`, default `data/`): quiz answers in class "
+    "sessions (a nickname, each answer, how sure you were and the time) in `lab.db`, or in the database the "
+    "teacher set with `LAB_DATABASE_URL`. Beside them only files the lab makes itself, never from uploads: the "
+    "built-in quiz pictures (made from the two sample photos) and the detector's scores for quiz items "
+    "(`gallery/`), and the Provenance lab's demo signing certificate (`demo_identity/`).\n"
+    "- **Deleting:** a teacher deletes a class session and all its answers in the teacher view; deleting the "
+    "data folder removes everything the lab ever stored (it remakes its own files when needed).\n"
     "- **No internet:** the lab loads no scripts, fonts or models from the internet."
 )
 st.header("The detector")

@@ -234,3 +234,24 @@ def test_file_names_and_faces_stay_out_of_the_logs(grace, capfd):
     assert records, "the handler must have been reached (DEBUG records exist during a page run)"
     leaks = [r for r in records if name in r] + [ln for ln in (out + err).splitlines() if name in ln]
     assert not leaks, leaks
+
+
+def test_privacy_statement_names_everything_the_lab_stores():
+    """Whatever core/ writes under LAB_DATA_DIR must be named by the privacy statement in the app and the README."""
+    import re
+
+    stored = set()
+    for path in (ROOT / "core").glob("*.py"):
+        stored |= set(re.findall(r"data_dir\(\)\)?\s*/\s*[\"']([^\"']+)[\"']", path.read_text(encoding="utf-8")))
+    assert {"lab.db", "gallery", "demo_identity"} <= stored
+    at = AppTest.from_file(str(ROOT / "pages" / "about.py"))
+    at.run(timeout=180)
+    statement = at.markdown[0].value
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme_privacy = " ".join(readme.split("## Privacy", 1)[1].split("\n## ", 1)[0].split())
+    for name in sorted(stored):
+        assert name in statement, f"pages/about.py does not say that the lab stores {name}"
+        assert name in readme_privacy, f"the README's privacy section does not say that the lab stores {name}"
+    for claim in ("never written to disk", "nickname"):
+        assert claim in readme_privacy
+    assert "written to disk" in statement and "nickname" in statement
