@@ -258,3 +258,17 @@ def test_freeze_hands_the_newest_frame_to_the_photo_page(clip, no_webrtc):
     np.testing.assert_array_equal(at.session_state["detect_photo_frozen"], clip[7])
     assert at.title[0].value.endswith("Detect — photo")
     assert any("froze on the **Live** page" in i.value for i in at.info)
+
+
+def test_freeze_analyses_inline_when_the_photo_page_is_missing(clip, no_webrtc, monkeypatch):
+    import core.lessons
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(core.lessons, "registered_pages", lambda *a, **k: {"pages/home.py", "pages/live.py"})
+    at = AppTest.from_file(str(ROOT / "pages" / "live.py"), default_timeout=180).run()
+    at.session_state["live_processor"].process(clip[7])
+    next(b for b in at.button if "Freeze" in b.label).click().run()
+    assert not at.exception
+    assert "detect_photo_frozen" not in at.session_state
+    assert any(s.value == "Frozen frame" for s in at.subheader)
+    assert len(at.get("image")) >= 2  # the annotated frame, then the face crop beside its Grad-CAM overlay
