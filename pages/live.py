@@ -21,6 +21,7 @@ from ui.resources import get_lab, untrained_warning
 log = logging.getLogger(__name__)
 PHOTO_PAGE = "pages/detect_photo.py"
 FROZEN = "detect_photo_frozen"  # the photo page's key for a frame handed over from here
+VERDICT_MARKS = {"likely real": "blue", "uncertain": "orange", "likely manipulated": "red"}  # as the box colours
 INLINE = "live_frozen_inline"  # fallback: the frozen frame analysed here when the photo page is absent
 
 
@@ -74,14 +75,17 @@ playing = bool(ctx is not None and ctx.state.playing)
 @st.fragment(run_every=1.0 if playing else None)
 def live_figures() -> None:
     s = proc.stats()
-    cols = st.columns(4)
+    cols = st.columns(3)
     cols[0].metric("Fake probability (last second)", "—" if s.fake_prob is None else f"{s.fake_prob:.0%}",
                    help="The largest face's calibrated score, averaged over the last second.")
-    cols[1].metric("Verdict", s.verdict or ("no face" if s.frames else "—"))
-    cols[2].metric("Speed", f"{s.fps:.1f} fps", help="Annotated frames sent back per second (last two seconds).")
-    cols[3].metric("Analysis time (95th pct.)", "—" if s.ms_p95 is None else f"{s.ms_p95:.0f} ms",
+    cols[1].metric("Speed", f"{s.fps:.1f} fps", help="Annotated frames sent back per second (last two seconds).")
+    cols[2].metric("Analysis time (95th pct.)", "—" if s.ms_p95 is None else f"{s.ms_p95:.0f} ms",
                    help=f"Time to find the faces in one frame (and, every {proc.settings.score_every}th analysed "
                         "frame, score them). Frames arriving meanwhile get the previous boxes and are not analysed.")
+    if s.verdict:
+        st.markdown(f"**Verdict:** :{VERDICT_MARKS[s.verdict]}[**{s.verdict}**]")
+    elif s.frames:
+        st.markdown("**Verdict:** no face in the picture")
     st.caption(f"Frames annotated: {s.frames} · analysed: {s.analysed} · shown with the previous boxes while "
                f"busy: {s.dropped}")
     problem = problems.get("frame") or proc.error

@@ -134,7 +134,7 @@ def test_live_page_streams_annotated_frames(app_url, tmp_path):
                 page.wait_for_timeout(1000)
                 first = frames_analysed(page)
             assert first > 0, "no frame reached the live processor"
-            deadline = time.time() + 60
+            deadline = time.time() + 90
             while time.time() < deadline and frames_analysed(page) <= first:
                 page.wait_for_timeout(1000)
             assert frames_analysed(page) > first, "frames stopped arriving at the live processor"
