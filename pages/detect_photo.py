@@ -105,7 +105,7 @@ with right:
                                text=[f"{f.fake_prob:.0%}" for f in faces], textposition="outside",
                                hovertemplate="%{x}: %{y:.0f}%<extra></extra>"))
         shade_bands(fig, meta)
-        fig.update_layout(height=260, margin={"l": 10, "r": 120, "t": 10, "b": 10}, yaxis_range=[0, 105],
+        fig.update_layout(height=260, margin={"l": 10, "r": 20, "t": 10, "b": 10}, yaxis_range=[0, 105],
                           yaxis_title="fake probability (%)")
         st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"{KEY}_bars")
 

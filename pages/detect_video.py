@@ -40,7 +40,8 @@ def demo_clip() -> bytes:
 source = st.radio("Choose a video", ["Built-in demo clip", "Upload a video"], horizontal=True, key=f"{KEY}_source")
 if source == "Built-in demo clip":
     data, name = demo_clip(), "demo clip (Grace Hopper photo sliding across, not manipulated)"
-    st.caption("The demo clip is made on this machine from a public-domain photo; nothing is downloaded.")
+    st.caption("The demo clip is made on this machine from a public-domain photo; nothing is downloaded. It is "
+               "**not manipulated**, so any high score on it is a false alarm — worth discussing with the class.")
 else:
     st.caption("Your video stays in this session's memory while it is analysed; it is never saved to disk.")
     file = st.file_uploader("Video (MP4, MOV, WebM, AVI)", type=FORMATS, key=f"{KEY}_upload")

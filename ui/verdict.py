@@ -42,7 +42,7 @@ def shade_bands(fig: go.Figure, meta: DetectorMeta) -> None:
     """Shade the verdict bands horizontally (y axis in %) and label them on the right."""
     for v, lo, hi in bands(meta):
         fig.add_hrect(y0=100 * lo, y1=100 * hi, fillcolor=css(v, 0.15), line_width=0, layer="below",
-                      annotation_text=v, annotation_position="right", annotation_font_size=11)
+                      annotation_text=v, annotation_position="top right", annotation_font_size=11)
 
 
 def timeline(times_s: np.ndarray, probs: np.ndarray, meta: DetectorMeta, *, video_score: float | None = None,
@@ -63,7 +63,7 @@ def timeline(times_s: np.ndarray, probs: np.ndarray, meta: DetectorMeta, *, vide
         fig.add_hline(y=100 * video_score, line_dash="dash", line_color="grey",
                       annotation_text=f"video score {video_score:.0%}", annotation_position="top left")
     shade_bands(fig, meta)
-    fig.update_layout(height=320, margin={"l": 10, "r": 120, "t": 20, "b": 10}, showlegend=False,
+    fig.update_layout(height=320, margin={"l": 10, "r": 20, "t": 20, "b": 10}, showlegend=False,
                       xaxis_title="time in the video (s)", yaxis_title="fake probability (%)",
                       yaxis={"range": [0, 100]})
     return fig
