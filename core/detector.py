@@ -94,8 +94,8 @@ class DetectorMeta:
 class Detector:
     """A loaded detector: the network, its metadata and calibrated probabilities.
 
-    Thread-safe for :meth:`predict` (pure inference). Code that attaches hooks or needs gradients
-    (explanations, adversarial attacks) holds :attr:`lock` while doing so.
+    Thread-safe: :meth:`predict` and code that attaches hooks or needs gradients (explanations,
+    adversarial attacks) all hold :attr:`lock`, so no forward pass runs through another call's hooks.
     """
 
     def __init__(self, model: BlendNet, meta: DetectorMeta, device: str = "cpu"):
@@ -136,7 +136,9 @@ class Detector:
         if len(arr) == 0:
             return np.zeros(0, np.float32)
         out = []
-        with torch.inference_mode():
+        # Under the lock: explanations attach captum hooks to this shared network, and a forward pass
+        # from another session must not run through them.
+        with self.lock, torch.inference_mode():
             for i in range(0, len(arr), batch_size):
                 z = self.logits(self.to_tensor(arr[i:i + batch_size]))
                 out.append(torch.sigmoid(z / self.meta.temperature).cpu().numpy())
