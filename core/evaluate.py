@@ -26,6 +26,7 @@ import numpy as np
 
 from core.analysis import Lab, load_lab
 from core.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, load_image
+from core.roc import parse_label
 
 
 @dataclass
@@ -40,15 +41,6 @@ class Item:
     n_faces: int = 0
     frame_scores: list[float] = field(default_factory=list)
     error: str = ""
-
-
-def _label(raw: str) -> int:
-    text = raw.strip().lower()
-    if text in ("1", "fake", "manipulated"):
-        return 1
-    if text in ("0", "real", "original"):
-        return 0
-    raise ValueError(f"label must be real/fake or 0/1, got {raw!r}")
 
 
 def _media_of(path: Path, declared: str = "") -> str:
@@ -66,7 +58,7 @@ def items_from_manifest(csv_path: Path, family_map: dict[str, list[str]] | None 
             path = base / row["path"]
             kind = row.get("kind", "") or ""
             fams = (family_map or {}).get(kind, [kind] if kind else [])
-            items.append(Item(path=path, name=row["path"], label=_label(row["label"]), media=_media_of(path, row.get("media", "")),
+            items.append(Item(path=path, name=row["path"], label=parse_label(row["label"]), media=_media_of(path, row.get("media", "")),
                               kind=kind, families=list(fams)))
     return items
 

@@ -48,13 +48,21 @@ class EvalScores:
         return EvalScores(self.labels[idx], self.scores[idx], pick(self.kinds), pick(self.media), pick(self.paths))
 
 
-def _label(raw: str, row: int) -> int:
+def parse_label(raw: str) -> int:
+    """1 for a fake (``1``, ``fake``, ``manipulated``), 0 for a real item (``0``, ``real``, ``original``)."""
     text = raw.strip().lower()
-    if text in ("1", "fake", "1.0"):
+    if text in ("1", "1.0", "fake", "manipulated"):
         return 1
-    if text in ("0", "real", "0.0"):
+    if text in ("0", "0.0", "real", "original"):
         return 0
-    raise ValueError(f"row {row}: label must be 0 (real) or 1 (fake), got {raw!r}")
+    raise ValueError(f"label must be 0 (real) or 1 (fake), got {raw!r}")
+
+
+def _label(raw: str, row: int) -> int:
+    try:
+        return parse_label(raw)
+    except ValueError as exc:
+        raise ValueError(f"row {row}: {exc}") from None
 
 
 def load_eval_scores(path: str | Path | None = None) -> EvalScores:

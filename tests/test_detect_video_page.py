@@ -9,18 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.video import moving_face_clip
+from pagetest import run as _run, texts as _texts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "detect_video.py")
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=240)
-    assert not at.exception, at.exception
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for e in [*at.success, *at.info, *at.warning, *at.error, *at.markdown, *at.caption])
 
 
 @pytest.fixture(scope="module")

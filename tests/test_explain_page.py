@@ -8,14 +8,9 @@ from streamlit.testing.v1 import AppTest
 
 from core.explain import METHODS
 from core.media import encode_png
+from pagetest import run as _run
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "explain.py")
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=240)
-    assert not at.exception, at.exception
-    return at
 
 
 def test_sample_face_all_methods_and_sanity_check(lab):

@@ -7,19 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from pagetest import run as _run, texts as _texts
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=180)  # the first run builds the shared engine (face detector, model)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for e in [*at.success, *at.info, *at.warning, *at.error, *at.markdown,
-                                            *at.caption])
 
 
 @pytest.fixture(scope="module")

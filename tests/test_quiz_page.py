@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.store import get_store
 from quiz_helpers import shared_data_dir
+from pagetest import texts as _texts
 
 PAGE = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "pages" / "quiz.py")
 TIMEOUT = 600  # the first run builds the engine and (once per test session) the gallery on a shared CPU
@@ -19,12 +20,6 @@ def env(tmp_path_factory, monkeypatch):
     monkeypatch.delenv("LAB_DATABASE_URL", raising=False)
     monkeypatch.delenv("LAB_GALLERY_DIR", raising=False)
     return data
-
-
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [e.value for e in at.success] + [e.value for e in at.error]
-    parts += [e.value for e in at.warning] + [e.value for e in at.info] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
 
 
 def _answer(at: AppTest, i: int, choice: str, confidence: int) -> None:

@@ -7,18 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from pagetest import run as _run, texts as _texts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "thresholds.py")
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=120)  # the first run builds the shared engine (face detector, model)
-    assert not at.exception, at.exception
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    return "\n".join(e.value for e in [*at.success, *at.info, *at.warning, *at.error, *at.markdown, *at.caption])
 
 
 def test_roc_page_without_scores_offers_the_calculator(monkeypatch, tmp_path):

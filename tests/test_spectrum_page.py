@@ -9,18 +9,9 @@ from streamlit.testing.v1 import AppTest
 
 from core.media import encode_png
 from core.spectrum import load_spectrum_model
+from pagetest import run as _run, texts as _texts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "spectrum.py")
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run(timeout=180)  # the first run builds the shared engine
-    assert not at.exception, at.exception
-    return at
-
-
-def _texts(at: AppTest) -> str:
-    return "\n".join(str(e.value) for e in [*at.success, *at.info, *at.warning, *at.error, *at.markdown, *at.caption])
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

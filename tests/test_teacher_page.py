@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.store import get_store
 from quiz_helpers import shared_data_dir
+from pagetest import texts as _texts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "teacher.py")
 TIMEOUT = 600
@@ -22,12 +23,6 @@ def env(tmp_path_factory, tmp_path, monkeypatch):
     monkeypatch.setenv("LAB_DATABASE_URL", f"sqlite:///{tmp_path / 'teacher.db'}")  # an empty database per test
     monkeypatch.delenv("LAB_GALLERY_DIR", raising=False)
     return data
-
-
-def _texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [e.value for e in at.info]
-    parts += [e.value for e in at.warning] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
 
 
 def _login(at: AppTest, passcode: str) -> AppTest:
