@@ -217,7 +217,7 @@ def utkface_groups(path: Path) -> dict[str, str] | None:
     return {"gender": UTK_GENDER.get(gender, "?"), "race": UTK_RACE.get(race, "?"), "age": band}
 
 
-def fairness(lab: Lab, folder: Path, limit: int | None = None) -> dict:
+def fairness(lab: Lab, folder: Path, limit: int | None = None, min_group_n: int = 30) -> dict:
     """False-alarm rate at the "likely manipulated" threshold on real faces, overall and per group."""
     from tqdm import tqdm
 
@@ -241,10 +241,12 @@ def fairness(lab: Lab, folder: Path, limit: int | None = None) -> dict:
             fpr = float((s >= threshold).mean())
             out["groups"][f"{attr}={value}"] = {"n": len(s), "fpr": round(fpr, 4),
                                                 "ratio_to_overall": round(fpr / overall, 2) if overall > 0 else None}
-    ratios = [g["ratio_to_overall"] for g in out["groups"].values() if g["ratio_to_overall"] is not None]
-    out["max_ratio_gender_race"] = max((g["ratio_to_overall"] for k, g in out["groups"].items()
-                                        if not k.startswith("age") and g["ratio_to_overall"] is not None), default=None)
-    out["max_ratio_all"] = max(ratios, default=None)
+    # Rates of small groups swing by chance: compare only groups with enough faces to mean something.
+    judged = {k: g for k, g in out["groups"].items() if g["n"] >= min_group_n and g["ratio_to_overall"] is not None}
+    out["min_group_n"] = min_group_n
+    out["max_ratio_gender_race"] = max((g["ratio_to_overall"] for k, g in judged.items()
+                                        if not k.startswith("age")), default=None)
+    out["max_ratio_all"] = max((g["ratio_to_overall"] for g in judged.values()), default=None)
     return out
 
 

@@ -52,6 +52,11 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
         card["families"] = s.get("families", {})
     if fairness_dir and (fairness_dir / "fairness.json").exists():
         card["fairness_utkface"] = json.loads((fairness_dir / "fairness.json").read_text())
+    spectrum = ROOT / "models" / "spectrum.json"
+    if spectrum.exists():
+        m = json.loads(spectrum.read_text()).get("metrics", {})
+        card["spectrum_classifier"] = {k: m.get(k) for k in ("held_out_auc", "held_out_auc_ci95", "cv_auc_mean",
+                                                              "cv_auc_std", "n_train", "n_test")}
     if bench and bench.exists():
         b = json.loads(bench.read_text().strip().splitlines()[-1])
         card["forward_ms_per_face"] = b.get("forward_ms_per_face")
@@ -81,9 +86,10 @@ def render_markdown(card: dict) -> str:
         f"- **Training data:** {card['training_data']}. LFW is a research benchmark of news photographs "
         "collected from the web (mostly adult, mostly male, mostly white faces).",
         f"- **Training:** {_fmt(t.get('steps'))} steps, {_fmt(t.get('images_seen'))} images seen, "
-        f"{_fmt(card.get('train_minutes'))} minutes on {t.get('hardware', 'n/a')}; `python -m core.train`.",
-        f"- **Speed and size:** {_fmt(card.get('forward_ms_per_face'))} ms per face at batch 1 on a 2-core CPU "
-        f"(`bench/detector.py`); checkpoint {_fmt(card.get('checkpoint_mb'))} MB.",
+        f"{card.get('train_minutes', 0):.0f} minutes on {t.get('hardware', 'n/a')} shared with other work; "
+        "`python -m core.train`.",
+        f"- **Speed and size:** {card.get('forward_ms_per_face') or float('nan'):.1f} ms per face at batch 1 on a "
+        f"2-core CPU (`bench/detector.py`); checkpoint {card.get('checkpoint_mb') or float('nan'):.1f} MB.",
         "",
         "## Calibration and verdicts",
         f"Scores are temperature-scaled (T = {card['temperature']}) on self-blends of held-out people, so on "
@@ -103,7 +109,8 @@ def render_markdown(card: dict) -> str:
             f"- **Development evaluation** (`../shared/data/dev-eval`, {dev.get('n_items')} items, "
             f"{dev.get('n_no_face')} without a detected face): image-level AUC {_fmt(dev.get('image_auc'))}, "
             f"frame-level AUC {_fmt(dev.get('frame_auc'))}, video-level AUC {_fmt(dev.get('video_auc'))} "
-            "(n/a where only one class is present).",
+            "(n/a where only one class is present). The overall image AUC mixes fakes this detector is built for "
+            "(face swaps) with ones it is not (fully generated faces): read the rows per family.",
             "",
             "| family | items | AUC | mean score real | mean score fake | false alarms at threshold | fakes caught |",
             "|---|---|---|---|---|---|---|",
@@ -120,13 +127,25 @@ def render_markdown(card: dict) -> str:
             "## False alarms on real faces by group (UTKFace, tight crops)",
             f"At the *likely manipulated* threshold, {_fmt(fair['fpr_overall'], True)} of {fair['n']} real UTKFace faces "
             f"are flagged ({fair['no_face']} without a detected face). Target: every gender and race group within 1.5× "
-            f"of the overall rate; largest ratio measured: {_fmt(fair.get('max_ratio_gender_race'))}.",
+            f"of the overall rate; largest ratio among groups of at least {fair.get('min_group_n', 30)} faces: "
+            f"{_fmt(fair.get('max_ratio_gender_race'))}. Smaller groups are listed but too few to judge.",
             "",
             "| group | faces | false-alarm rate | ratio to overall |",
             "|---|---|---|---|",
         ]
         for g, v in fair["groups"].items():
             lines.append(f"| {g} | {v['n']} | {_fmt(v['fpr'], True)} | {_fmt(v['ratio_to_overall'])} |")
+    spec = card.get("spectrum_classifier")
+    if spec:
+        lines += [
+            "",
+            "## The separate spectrum classifier (fully generated faces)",
+            f"`models/spectrum.json`: logistic regression on the 1-D power spectrum (after Durall et al., CVPR 2020), "
+            f"trained by `python -m core.train_spectrum` on FFHQ photos vs StyleGAN2 faces. Held-out AUC "
+            f"{_fmt(spec.get('held_out_auc'))} (95% interval {spec.get('held_out_auc_ci95')}, {spec.get('n_test')} test "
+            f"images); nested cross-validated AUC {_fmt(spec.get('cv_auc_mean'))} ± {_fmt(spec.get('cv_auc_std'))}. "
+            "A modest, teaching-grade signal, shown beside the face-swap detector with a label of what each detects.",
+        ]
     lines += [
         "",
         "## Intended use",
