@@ -52,6 +52,17 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
         card["families"] = s.get("families", {})
     if fairness_dir and (fairness_dir / "fairness.json").exists():
         card["fairness_utkface"] = json.loads((fairness_dir / "fairness.json").read_text())
+    # The bundled sample photos are real: how the shipped model reads them is part of what a class sees.
+    from core.analysis import Lab
+    from core.faces import SAMPLES, load_sample
+
+    lab = Lab(det)
+    card["bundled_samples"] = {}
+    for name in SAMPLES:
+        report = lab.analyze_image(load_sample(name))
+        if report.faces:
+            f = report.faces[0]
+            card["bundled_samples"][SAMPLES[name]] = {"fake_prob": round(f.fake_prob, 3), "verdict": f.verdict}
     spectrum = ROOT / "models" / "spectrum.json"
     if spectrum.exists():
         m = json.loads(spectrum.read_text()).get("metrics", {})
@@ -153,6 +164,9 @@ def render_markdown(card: dict) -> str:
         "Not for deciding whether a real person's video is authentic, for moderation, or for evidence.",
         "",
         "## Known failure cases",
+        *[f"- Bundled real sample *{name}*: score {v['fake_prob']:.2f} ({v['verdict']})"
+          + (" — a false alarm on a real photo, left visible in the lab on purpose." if v["verdict"] != "likely real"
+             else ".") for name, v in card.get("bundled_samples", {}).items()],
         "- Fully generated faces (GANs, diffusion): no blending edge to find.",
         "- Graphics-based swaps and re-enactment with little blending; very heavy compression or tiny faces.",
         "- Faces unlike LFW's (children, profile views, strong make-up or lighting) have less evidence behind them.",

@@ -1,0 +1,78 @@
+"""Detector: checkpoint format, safety, calibration, and the shipped model's behaviour on a sample face."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from core.config import model_path
+from core.detector import BlendNet, DetectorMeta, fit_temperature, load_detector, save_detector, untrained_detector
+from core.forge import ForgeSettings, self_blend
+
+
+def test_save_load_round_trip_gives_identical_outputs(tmp_path):
+    det = untrained_detector(seed=3)
+    det.meta.temperature, det.meta.version = 1.7, "round-trip"
+    path = tmp_path / "d.safetensors"
+    det.save(path)
+    again = load_detector(path, device="cpu")
+    crops = np.random.default_rng(0).integers(0, 256, (4, 128, 128, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(det.predict(crops), again.predict(crops))
+    assert again.meta.version == "round-trip" and again.meta.temperature == 1.7
+
+
+class Payload:  # an object whose unpickling would run code
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_pickled_payload_checkpoint_is_refused(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"model": Payload(), "meta": DetectorMeta().to_json()}, path)
+    with pytest.raises(pickle.UnpicklingError):
+        load_detector(path)
+
+
+def test_safetensors_without_lab_metadata_is_refused(tmp_path):
+    from safetensors.torch import save_file
+
+    path = tmp_path / "other.safetensors"
+    save_file({k: v.contiguous() for k, v in BlendNet().state_dict().items()}, str(path))
+    with pytest.raises(ValueError, match="not a Deepfake Lab detector"):
+        load_detector(path)
+
+
+def test_probabilities_in_unit_interval_and_verdict_bands():
+    det = untrained_detector()
+    crops = np.random.default_rng(1).integers(0, 256, (5, 128, 128, 3), dtype=np.uint8)
+    p = det.predict(crops)
+    assert p.shape == (5,) and p.dtype == np.float32 and ((p >= 0) & (p <= 1)).all()
+    lo, hi = det.meta.likely_real_below, det.meta.likely_manipulated_from
+    assert det.verdict(lo - 1e-3) == "likely real" and det.verdict(hi) == "likely manipulated"
+    assert det.verdict((lo + hi) / 2) == "uncertain"
+
+
+def test_temperature_scaling_recovers_a_known_temperature():
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(0, 2, 20000)
+    labels = (rng.random(20000) < 1 / (1 + np.exp(-true_logits))).astype(float)
+    t = fit_temperature(true_logits * 3.0, labels)  # over-confident by 3×
+    assert t == pytest.approx(3.0, rel=0.08)
+
+
+def test_shipped_checkpoint_scores_real_below_and_selfblend_above(lab, astronaut):
+    """The committed model: the real astronaut sample reads below "likely manipulated", a strong self-blend
+    of it reads above "likely real". (The Grace Hopper sample is a documented false alarm: see the card.)"""
+    assert model_path().exists(), "models/detector.safetensors must be committed"
+    det = load_detector(model_path(), device="cpu")
+    assert det.trained
+    face = lab.extractor.detect(astronaut)[0]
+    fake = self_blend(astronaut, face.landmarks, seed=7, settings=ForgeSettings(blend=1.0, color_shift=1.0)).fake
+    real_p = det.predict(lab.crop(astronaut, face)[0])[0]
+    fake_p = det.predict(lab.crop(fake, face)[0])[0]
+    assert real_p < det.meta.likely_manipulated_from
+    assert fake_p >= det.meta.likely_real_below
+    assert fake_p > real_p
