@@ -34,14 +34,21 @@ def p50_ms(fn, runs: int) -> float:
     return statistics.median(times)
 
 
-def same_faces(a, b) -> bool:
-    """Same number of faces and every box matched within 10% of its size."""
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def same_faces(a, b) -> tuple[bool, float]:
+    """Same number of faces and each matched at IoU ≥ 0.5 (the PASCAL VOC detection criterion);
+    also the lowest matching IoU."""
     if len(a) != len(b):
-        return False
-    for fa in a:
-        if not any(np.abs(fa.box - fb.box).max() < 0.1 * fa.size for fb in b):
-            return False
-    return True
+        return False, 0.0
+    worst = min((max(iou(fa.box, fb.box) for fb in b) for fa in a), default=1.0)
+    return worst >= 0.5, worst
 
 
 def main() -> None:
@@ -62,8 +69,9 @@ def main() -> None:
         t_fast = p50_ms(lambda: fast.detect(img, crops=False), args.runs)
         t_full = p50_ms(lambda: full.detect(img, crops=False), args.runs)
         f_fast, f_full = fast.detect(img, crops=False), full.detect(img, crops=False)
-        same = same_faces(f_fast, f_full)
+        same, worst_iou = same_faces(f_fast, f_full)
         all_same &= same
+        figures[f"min_iou_{name}"] = round(worst_iou, 3)
         print(f"{name:<20}{t_fast:>15.1f}{t_full:>13.1f}{t_full / t_fast:>9.2f}x  {len(f_fast)}/{len(f_full)}"
               f"{'' if same else '  (differ)'}")
         figures[f"p50_ms_{name}"] = round(t_fast, 1)
