@@ -59,13 +59,19 @@ if data is not None:
     if data.kinds is not None:
         fake_kinds = sorted({k for k, y in zip(data.kinds, data.labels) if y == 1})
         real_kinds = sorted({k for k, y in zip(data.kinds, data.labels) if y == 0})
+        # Start with the face swaps this detector is built for; fully generated faces (StyleGAN2 vs FFHQ
+        # photos) are one click away, with their own lesson (Spectrum lab).
+        swap_only = lambda kinds: [k for k in kinds if not any(m in k.lower() for m in ("stylegan", "ffhq"))] or kinds
         c1, c2 = st.columns(2)
         with c1:
-            pick_fake = st.multiselect("Fakes from", fake_kinds, default=fake_kinds, key="thr_fake_kinds",
+            pick_fake = st.multiselect("Fakes from", fake_kinds, default=swap_only(fake_kinds), key="thr_fake_kinds",
                                        help="Which kinds of fakes count. Try the fully generated (GAN) faces alone: "
                                             "a blending detector was not built for them.")
         with c2:
-            pick_real = st.multiselect("Real items from", real_kinds, default=real_kinds, key="thr_real_kinds")
+            pick_real = st.multiselect("Real items from", real_kinds, default=swap_only(real_kinds),
+                                       key="thr_real_kinds",
+                                       help="Fully generated faces and their FFHQ photos start unselected: add them "
+                                            "to see a blending detector fail on a kind of fake it never learned.")
         wanted = set(pick_fake) | set(pick_real)
         keep = np.array([k in wanted for k in data.kinds], bool)
         data = data.select(keep)
