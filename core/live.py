@@ -23,15 +23,8 @@ import cv2
 import numpy as np
 
 from core.analysis import Lab
+from core.draw import NEUTRAL, VERDICT_COLOURS
 from core.faces import Face
-
-# Okabe–Ito palette (RGB), the same colours as ui/draw.py (core must not import ui; a test keeps them equal).
-VERDICT_COLOURS = {
-    "likely real": (0, 114, 178),  # blue
-    "uncertain": (230, 159, 0),  # orange
-    "likely manipulated": (213, 94, 0),  # vermillion
-}
-NEUTRAL = (0, 158, 115)  # bluish green: a face found but not scored yet
 
 
 @dataclass(frozen=True)

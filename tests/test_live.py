@@ -10,7 +10,8 @@ import pytest
 
 from core.analysis import Lab
 from core.config import ROOT
-from core.live import LiveProcessor, LiveSettings, ScoreWindow, VERDICT_COLOURS, moving_face_clip
+from core.draw import VERDICT_COLOURS
+from core.live import LiveProcessor, LiveSettings, ScoreWindow, moving_face_clip
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +39,6 @@ class GatedExtractor:
         self.entered.set()
         assert self.release.wait(30), "test never released the gate"
         return self.inner.detect(*args, **kwargs)
-
-
-def test_colours_match_the_ui_palette():
-    from ui.draw import VERDICT_COLOURS as UI_COLOURS
-
-    assert VERDICT_COLOURS == UI_COLOURS
 
 
 def test_clip_moves_a_face_across_the_canvas(clip):
