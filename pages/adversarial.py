@@ -11,29 +11,30 @@ from core.faces import Face
 from core.forge import ForgeSettings, self_blend
 from ui.draw import VERDICT_COLOURS
 from ui.explore import choose_photo, verdict_badge
+from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _crop(rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    return get_lab().crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
+@pooled_cache(label="Cropping the face…", max_entries=64)
+def _crop(_lab, rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    return _lab.crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@pooled_cache(label="Making a fake to attack…", max_entries=8)
 def _ready_made_fake(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """A clear self-blended fake of a photo, so the page starts from something the detector should flag."""
     return self_blend(rgb, landmarks, 0, ForgeSettings(blend=1.0, mask_scale=1.0, color_shift=0.8,
                                                         blur_or_sharpen=False)).fake
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _attack(crop: np.ndarray, eps: int, method: str, steps: int) -> AttackResult:
-    return attack(get_lab().detector, crop, eps, method, steps=steps)
+@pooled_cache(label="Attacking the detector…", max_entries=64)
+def _attack(_lab, crop: np.ndarray, eps: int, method: str, steps: int) -> AttackResult:
+    return attack(_lab.detector, crop, eps, method, steps=steps)
 
 
-@st.cache_data(show_spinner="Attacking at every budget…", max_entries=16)
-def _sweep(crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return epsilon_sweep(get_lab().detector, crop, method="fgsm")
+@pooled_cache(label="Attacking at every budget…", max_entries=16)
+def _sweep(_lab, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return epsilon_sweep(_lab.detector, crop, method="fgsm")
 
 
 def _sweep_figure(levels: np.ndarray, probs: np.ndarray, chosen: int, low: float, high: float) -> go.Figure:
@@ -67,7 +68,7 @@ if not name.startswith(("self-blended", "face swap")):
                           help="Attacks are most telling on a fake: the noise must make it read as real.")
     if make_fake:
         rgb, name = _ready_made_fake(rgb, face.landmarks), f"self-blended fake of {name}"
-crop = _crop(rgb, face.box, face.landmarks)
+crop = _crop(lab, rgb, face.box, face.landmarks)
 
 
 @st.fragment
@@ -79,7 +80,7 @@ def attack_lab() -> None:
     steps = c3.slider("PGD steps", 5, 40, 20, 5, key="adv_steps", disabled=method != "pgd",
                       help="More steps search the ε-box more thoroughly (and take longer).")
     with st.spinner(f"Running {METHODS[method]} on the detector…"):
-        res = _attack(crop, int(eps), method, int(steps) if method == "pgd" else 1)
+        res = _attack(lab, crop, int(eps), method, int(steps) if method == "pgd" else 1)
 
     a, b, c = st.columns(3)
     a.image(res.original, caption=f"the fake ({name})", width="stretch")
@@ -110,7 +111,7 @@ def attack_lab() -> None:
         f"Logit {res.logit_before:+.2f} → {res.logit_after:+.2f}."
     )
     st.markdown("**How much noise does it take?** The one-step attack (FGSM) at every budget:")
-    levels, probs = _sweep(crop)
+    levels, probs = _sweep(lab, crop)
     meta = lab.detector.meta
     st.plotly_chart(_sweep_figure(levels, probs, eps, meta.likely_real_below, meta.likely_manipulated_from),
                     width="stretch")

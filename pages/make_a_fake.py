@@ -11,17 +11,18 @@ from core.forge import ForgeResult, ForgeSettings, self_blend
 from core.swap import SwapResult, swap_faces
 from ui.explore import WORK_SIDE, face_view, find_faces, pick_face, remember_fake, score_column, working_copy
 from ui.inputs import image_input
+from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@pooled_cache(label="Blending…", max_entries=32)
 def _self_blend(rgb: np.ndarray, landmarks: np.ndarray, seed: int, blend: float, scale: float, colour: float,
                 sharpen: bool) -> ForgeResult:
     return self_blend(rgb, landmarks, seed, ForgeSettings(blend=blend, mask_scale=scale, color_shift=colour,
                                                           blur_or_sharpen=sharpen))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@pooled_cache(label="Swapping the faces…", max_entries=32)
 def _swap(src: np.ndarray, src_lm: np.ndarray, dst: np.ndarray, dst_lm: np.ndarray, seed: int, blend: str,
           colour: bool, scale: float) -> SwapResult:
     return swap_faces(src, src_lm, dst, dst_lm, seed=seed, blend=blend, color_correct=colour, mask_scale=scale)

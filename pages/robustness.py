@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 from core.robustness import PERTURBATIONS, RobustnessReport, apply_chain, robustness_curves
 from ui.draw import VERDICT_COLOURS
 from ui.explore import choose_photo, gradcam_overlay, verdict_badge
+from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
 LINE = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"]
@@ -18,16 +19,16 @@ MARK = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely manipulated"]
 REVERSED = {"jpeg", "downscale"}
 
 
-@st.cache_data(show_spinner="Scoring every setting of every change (one batch)…", max_entries=16)
-def _curves(crop: np.ndarray) -> RobustnessReport:
-    return robustness_curves(get_lab().detector, crop)
+@pooled_cache(label="Scoring every setting of every change (one batch)…", max_entries=16)
+def _curves(_lab, crop: np.ndarray) -> RobustnessReport:
+    return robustness_curves(_lab.detector, crop)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _crop(rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+@pooled_cache(label="Cropping the face…", max_entries=64)
+def _crop(_lab, rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     from core.faces import Face
 
-    return get_lab().crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
+    return _lab.crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
 
 
 def _figure(report: RobustnessReport, chosen: dict[str, float], low: float, high: float) -> go.Figure:
@@ -64,8 +65,8 @@ chosen_photo = choose_photo("robust")
 if chosen_photo is None:
     st.stop()
 rgb, face, name = chosen_photo
-crop = _crop(rgb, face.box, face.landmarks)
-report = _curves(crop)
+crop = _crop(lab, rgb, face.box, face.landmarks)
+report = _curves(lab, crop)
 meta = lab.detector.meta
 
 

@@ -12,6 +12,7 @@ from core.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, freq
                            power_spectrum, spectrum_model_path, to_gray_square)
 from ui.draw import VERDICT_COLOURS
 from ui.inputs import image_input
+from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
 KEY = "spectrum"
@@ -33,10 +34,10 @@ def _model(path: str, mtime: float) -> SpectrumModel | str:
         return f"The spectrum classifier could not be loaded ({err})."
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _blend_scores(rgb: np.ndarray) -> tuple[list[float], str | None]:
+@pooled_cache(label="Scoring the faces…", max_entries=8)
+def _blend_scores(_lab, rgb: np.ndarray) -> tuple[list[float], str | None]:
     """Face-swap detector probabilities of every face found (largest first) and the top face's verdict."""
-    report = get_lab().analyze_image(rgb)
+    report = _lab.analyze_image(rgb)
     probs = [f.fake_prob for f in report.faces]
     return probs, (report.faces[0].verdict if report.faces else None)
 
@@ -136,7 +137,7 @@ with right:
         st.subheader("Face-swap detector")
         st.caption("Detects **blended / swapped** faces from the seam around the face.")
         with st.spinner("Finding and scoring faces…"):
-            probs, verdict = _blend_scores(rgb)
+            probs, verdict = _blend_scores(lab, rgb)
         if not probs:
             st.metric("Face swapped?", "no face found")
             st.caption("It only looks at faces; try a photo with a clear, front-facing face.")

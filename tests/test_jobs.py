@@ -225,3 +225,62 @@ def test_big_photo_decodes_from_many_sessions_are_bounded(monkeypatch, grace):
         t.join(30)
     assert shapes == [grace.shape] * 8
     assert peak == 2
+
+
+def test_pooled_cache_runs_misses_in_the_pool_and_shares_hits_across_sessions():
+    def script():
+        import threading
+
+        import streamlit as st
+
+        from ui.jobs import pooled_cache
+
+        calls = st.session_state.setdefault("calls", [])
+
+        @pooled_cache(label="Doubling…", max_entries=4)
+        def double(x, _note):
+            _note.append(threading.current_thread().name)
+            return 2 * x
+
+        st.success(f"{double(21, calls)} from {calls}")
+
+    first = AppTest.from_function(script)
+    first.run(timeout=30)
+    assert not first.exception
+    assert first.success[0].value.startswith("42 from ['lab-job-")  # computed in a pool worker
+    second = AppTest.from_function(script)  # another browser session: a cache hit, nothing recomputed
+    second.run(timeout=30)
+    assert not second.exception
+    assert second.success[0].value == "42 from []"
+
+
+def test_pooled_cache_says_the_lab_is_busy_then_works_on_try_again(monkeypatch):
+    """A full pool: the busy message and Try again, outside the cache (no widget inside a cached function),
+    and nothing cached for the refused call."""
+    import core.jobs
+
+    def script():
+        import streamlit as st
+
+        from ui.jobs import pooled_cache
+
+        @pooled_cache(max_entries=4)
+        def square(x):
+            return x * x
+
+        st.success(f"square {square(12)}")
+
+    pool = JobPool(workers=1, max_waiting=0)
+    monkeypatch.setattr(core.jobs, "_POOL", pool)
+    release = _blocker(pool)
+    at = AppTest.from_function(script)
+    at.run(timeout=30)
+    assert not at.exception
+    assert any("The lab is busy" in w.value for w in at.warning)
+    assert not at.success
+    release.set()
+    while pool.stats().running:
+        time.sleep(0.01)
+    at.button(key="_lab_job_retry").click().run(timeout=30)
+    assert not at.exception
+    assert [s.value for s in at.success] == ["square 144"]

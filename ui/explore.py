@@ -15,7 +15,9 @@ import streamlit as st
 from core.analysis import FaceResult
 from core.explain import explain, overlay
 from core.faces import Face, crop_face
+from core.analysis import Lab
 from ui.inputs import image_input
+from ui.jobs import pooled_cache
 from ui.resources import get_lab
 
 FAKE_KEY = "explore_fake"  # session_state key of the learner's latest fake (a MadeFake)
@@ -39,10 +41,14 @@ def made_fake() -> MadeFake | None:
     return fake if isinstance(fake, MadeFake) else None
 
 
-@st.cache_data(show_spinner="Finding faces…", max_entries=16)
+@pooled_cache(label="Finding faces…", max_entries=16)
+def _detect(_lab: Lab, rgb: np.ndarray) -> list[Face]:
+    return _lab.extractor.detect(rgb, crops=False)
+
+
 def find_faces(rgb: np.ndarray) -> list[Face]:
     """All faces, largest first (no crops: pages crop through the Lab at the detector's size)."""
-    return get_lab().extractor.detect(rgb, crops=False)
+    return _detect(get_lab(), rgb)
 
 
 def pick_face(faces: list[Face], key: str, label: str = "Which face?") -> Face:
@@ -100,17 +106,24 @@ def face_view(img: np.ndarray, face: Face, size: int = 256) -> np.ndarray:
     return view
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@pooled_cache(label="Computing the heatmap…", max_entries=64)
+def _gradcam_overlay(_lab: Lab, crop: np.ndarray) -> np.ndarray:
+    return overlay(crop, explain(_lab.detector, crop, "gradcam").heatmap, alpha=0.5)
+
+
 def gradcam_overlay(crop: np.ndarray) -> np.ndarray:
     """Grad-CAM heatmap of a detector crop, overlaid on it: (S, S, 3) uint8."""
-    lab = get_lab()
-    return overlay(crop, explain(lab.detector, crop, "gradcam").heatmap, alpha=0.5)
+    return _gradcam_overlay(get_lab(), crop)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@pooled_cache(label="Scoring the face…", max_entries=64)
+def _score_face(_lab: Lab, rgb: np.ndarray, face: Face) -> FaceResult:
+    return _lab.score_faces(rgb, [face])[0]
+
+
 def score_face(rgb: np.ndarray, face: Face) -> FaceResult:
-    """The Lab's score of one face (its one crop and scoring path)."""
-    return get_lab().score_faces(rgb, [face])[0]
+    """The Lab's score of one face (its one crop and scoring path), computed in the shared job pool."""
+    return _score_face(get_lab(), rgb, face)
 
 
 def verdict_badge(prob: float, verdict: str) -> str:

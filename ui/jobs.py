@@ -4,10 +4,14 @@ Pages call ``result = run_job(fn, *args)`` where they would have called ``fn(*ar
 for a worker the page says how many analyses are ahead; when the lab is full it says so and stops the
 page run (the learner presses "Try again"). Exceptions raised by ``fn`` (e.g. MediaError) reach the
 page unchanged, so existing error handling keeps working.
+
+Results every session can share (the same sample photo, the same slider settings) use
+:func:`pooled_cache` instead of ``st.cache_data``: a cache hit returns at once, a miss runs in the pool.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
@@ -40,6 +44,39 @@ def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
     update an ``st.progress``). ``cancel`` is set when the page run is abandoned while the job is still
     going (the learner pressed a button, left, or closed the tab), so a job that checks it can stop early.
     """
+    try:
+        return _run(fn, args, kwargs, label=label, poll=poll, cancel=cancel)
+    except LabBusy as err:  # the queue is full (or, rarely, SessionBusy from a race within this session)
+        _busy(str(err))
+
+
+def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None) -> Callable:
+    """Like ``@st.cache_data(max_entries=...)``, but a cache miss runs the function in the shared pool.
+
+    The decorated function runs in a worker thread, so it must not call Streamlit (pass the Lab as an
+    argument whose name starts with ``_``: Streamlit leaves such arguments out of the cache key).
+    """
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @st.cache_data(show_spinner=False, max_entries=max_entries)
+        @functools.wraps(fn)
+        def cached(*args: Any, **kwargs: Any) -> Any:
+            return _run(fn, args, kwargs, label=label)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return cached(*args, **kwargs)
+            except LabBusy as err:  # raised, not cached: the "Try again" button must live outside the cache
+                _busy(str(err))
+
+        wrapper.clear = cached.clear  # type: ignore[attr-defined]
+        return wrapper
+    return decorate
+
+
+def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
+         poll: Callable[[], None] | None = None, cancel: threading.Event | None = None) -> Any:
+    """run_job's body; raises LabBusy instead of stopping the page."""
     pool = get_pool()
     sid = session_id()
     status = st.empty()
@@ -50,11 +87,7 @@ def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
                         icon="⏳")
             while pool.busy(sid):
                 time.sleep(_POLL_S)
-        try:
-            future = pool.submit(sid, fn, *args, **kwargs)
-        except LabBusy as err:  # the queue is full (or, rarely, SessionBusy from a race within this session)
-            status.empty()
-            _busy(str(err))
+        future = pool.submit(sid, fn, *args, **kwargs)
         with st.spinner(label):
             shown = -1
             while True:
