@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 
@@ -30,6 +32,8 @@ def _paste(canvas: np.ndarray, photo: np.ndarray, cx: int, cy: int, height: int)
 def scene(width: int, height: int, n_faces: int = 1, *, photo_height: float = 0.7) -> np.ndarray:
     """An (height, width, 3) uint8 image with ``n_faces`` sample portraits laid out on a grid."""
     canvas = _backdrop(width, height)
+    if n_faces <= 0:
+        return canvas
     cols = int(np.ceil(np.sqrt(n_faces * width / height)))
     rows = int(np.ceil(n_faces / cols))
     cell_w, cell_h = width // cols, height // rows
@@ -41,15 +45,28 @@ def scene(width: int, height: int, n_faces: int = 1, *, photo_height: float = 0.
     return canvas
 
 
-def moving_face_frames(width: int = 320, height: int = 240, n: int = 24, *, photo_height: float = 0.8) -> list[np.ndarray]:
-    """Frames of a sample portrait sliding left to right across a backdrop (a test video's content)."""
-    photo = load_sample(_NAMES[0])
-    h = int(height * photo_height)
-    w = int(round(photo.shape[1] * h / photo.shape[0]))
-    frames = []
+def moving_face_frames(n: int, *, width: int = 640, height: int = 360, photo: np.ndarray | None = None,
+                       face_height: float = 0.6, copies: int = 1, there_and_back: bool = False) -> Iterator[np.ndarray]:
+    """``n`` (height, width, 3) uint8 RGB frames of a photo (default: the Grace Hopper sample) sliding across
+    the backdrop: left to right, or there and back in one smooth sweep (a camera clip that loops).
+
+    ``copies`` photos side by side, each ``face_height`` × the frame height tall. Keep the photo wide enough
+    that the detector's face crop stays inside it: its straight pasted edges would otherwise look like a
+    splice. A generator, so a long 1080p clip never sits in memory frame by frame.
+    """
+    photo = load_sample(_NAMES[0]) if photo is None else photo
+    scale = face_height * height / photo.shape[0]
+    ph, pw = max(2, int(photo.shape[0] * scale)), max(2, int(photo.shape[1] * scale))
+    small = cv2.resize(photo, (pw, ph), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    background = _backdrop(width, height)
+    y0, span = (height - ph) // 2, max(0, width - copies * pw)
     for i in range(n):
-        canvas = _backdrop(width, height)
-        cx = int(w / 2 + (width - w) * i / max(1, n - 1))
-        _paste(canvas, photo, cx, height // 2, h)
-        frames.append(canvas)
-    return frames
+        t = i / max(1, n - 1)
+        along = 0.5 - 0.5 * np.cos(2 * np.pi * t) if there_and_back else t
+        frame = background.copy()
+        x = int(round(span * along))
+        for c in range(copies):
+            xs = x + c * pw
+            visible = small[:height, :max(0, min(pw, width - xs))]
+            frame[max(0, y0):max(0, y0) + visible.shape[0], xs:xs + visible.shape[1]] = visible
+        yield frame

@@ -366,27 +366,10 @@ def report_csv(report: VideoReport) -> str:
 def moving_face_clip(face_rgb: np.ndarray, *, width: int = 640, height: int = 360, seconds: float = 2.0,
                      fps: float = 15.0, face_height: float = 0.6, copies: int = 1, crf: int = 23) -> bytes:
     """A generated H.264 MP4 of a photo sliding across a plain background (the built-in demo clip, and the
-    input of tests and benchmarks, so they run on a fresh machine).
-
-    ``copies`` photos side by side (each ``face_height`` × frame height tall) glide left to right.
+    input of tests and benchmarks, so they run on a fresh machine). See :func:`core.scenes.moving_face_frames`.
     """
-    scale = face_height * height / face_rgb.shape[0]
-    photo = cv2.resize(face_rgb, (max(2, int(face_rgb.shape[1] * scale)), max(2, int(face_rgb.shape[0] * scale))),
-                       interpolation=cv2.INTER_AREA)
-    ph, pw = photo.shape[:2]
+    from core.scenes import moving_face_frames
+
     n = max(1, int(round(seconds * fps)))
-    y0 = (height - ph) // 2
-    gradient = np.linspace(60, 140, width, dtype=np.float32)[None, :, None]
-    background = np.broadcast_to(gradient, (height, width, 3)).astype(np.uint8)
-    span = max(0, width - copies * pw)
-
-    def frames():  # a generator: a long 1080p clip never sits in memory frame by frame
-        for i in range(n):
-            frame = background.copy()
-            x = int(round(span * i / max(1, n - 1)))
-            for c in range(copies):
-                xs = x + c * pw
-                frame[y0:y0 + ph, xs:xs + pw] = photo[:, :max(0, min(pw, width - xs))]
-            yield frame
-
-    return write_h264(frames(), fps=fps, crf=crf)
+    frames = moving_face_frames(n, width=width, height=height, photo=face_rgb, face_height=face_height, copies=copies)
+    return write_h264(frames, fps=fps, crf=crf)
