@@ -71,12 +71,21 @@ def explain(detector: Detector, crop: np.ndarray, method: str = "gradcam", **kwa
     between sessions.
     """
     x = detector.to_tensor(crop).contiguous()
+    outputs: list[torch.Tensor] = []
     with detector.lock, torch.enable_grad():
         detector.model.eval()
         x = x.clone().requires_grad_(True)
-        attr = _attribute(detector, x, method, **kwargs)
-        with torch.no_grad():
-            prob = float(torch.sigmoid(detector.logits(x) / detector.meta.temperature)[0])
+        # Grad-CAM's single forward pass runs on x itself: keep its output instead of a second pass (the
+        # photo page's hot path). The other methods' passes run on altered inputs.
+        hook = detector.model.register_forward_hook(lambda _m, _i, out: outputs.append(out.detach()))
+        try:
+            attr = _attribute(detector, x, method, **kwargs)
+        finally:
+            hook.remove()
+        if method != "gradcam" or len(outputs) != 1:
+            with torch.no_grad():
+                outputs = [detector.model(x)]
+        prob = float(torch.sigmoid(outputs[0][0, 0] / detector.meta.temperature))
     return Explanation(heatmap=_normalise(attr), method=method, fake_prob=prob)
 
 
