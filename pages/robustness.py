@@ -90,7 +90,8 @@ def explorer() -> None:
     with d:
         st.markdown(f"**Unchanged:** {verdict_badge(report.base_prob, lab.detector.verdict(report.base_prob))}")
         st.markdown(f"**With your changes:** {verdict_badge(prob, lab.detector.verdict(prob))}")
-        st.metric("Score with your changes", f"{prob:.1%}", f"{prob - report.base_prob:+.1%} vs unchanged",
+        shift = round(prob - report.base_prob, 3)  # "-0.0%" for no change reads like a change
+        st.metric("Score with your changes", f"{prob:.1%}", f"{shift:+.1%} vs unchanged" if shift else None,
                   delta_color="off")
         if active:
             st.caption("Applied, in this order: " + ", ".join(
