@@ -157,6 +157,7 @@ def render_markdown(card: dict) -> str:
             f"images); nested cross-validated AUC {_fmt(spec.get('cv_auc_mean'))} ± {_fmt(spec.get('cv_auc_std'))}. "
             "A modest, teaching-grade signal, shown beside the face-swap detector with a label of what each detects.",
         ]
+    lines += ["", *_targets_section(card)]
     lines += [
         "",
         "## Intended use",
@@ -174,7 +175,7 @@ def render_markdown(card: dict) -> str:
         "",
         "## Retrain",
         "```",
-        "python -m core.train --data ../shared/data/faces/lfw --run runs/sbi --steps 5000 --minutes 60   # resumable",
+        f"python -m core.train --data ../shared/data/faces/lfw --run runs/sbi --steps {t.get('steps', 8000)} --minutes 60   # resumable",
         "python -m core.train --run runs/sbi --export models/detector.safetensors",
         "python -m core.evaluate --manifest ../shared/data/dev-eval/manifest.csv "
         "--family-map bench/dev_eval_families.json --out runs/eval",
@@ -184,6 +185,72 @@ def render_markdown(card: dict) -> str:
         "```",
     ]
     return "\n".join(lines) + "\n"
+
+
+TARGETS = {"val_auc_selfblend": 0.92, "forward_ms_per_face": 15.0, "checkpoint_mb": 20.0, "family_auc": 0.75,
+           "fairness_ratio": 1.5}
+
+
+def face_swap_families(card: dict) -> dict[str, float]:
+    """AUC of every dev-eval family of face swaps (not fully generated faces) that has both classes."""
+    return {name: f["auc"] for name, f in card.get("families", {}).items()
+            if f.get("auc") is not None and "generated" not in name.lower()}
+
+
+DESIGN_FPR = 0.05  # the "likely manipulated" threshold flags 5% of held-out LFW real faces (core.train.export)
+
+
+def tight_crop_fprs(card: dict) -> dict[str, float]:
+    """False-alarm rates on real faces that fill the image (padded by the crop): UTKFace and dev-eval crops."""
+    out = {name: f["fpr"] for name, f in card.get("families", {}).items()
+           if "crops" in name.lower() and f.get("fpr") is not None}
+    fair = card.get("fairness_utkface")
+    if fair:
+        out["UTKFace"] = fair["fpr_overall"]
+    return out
+
+
+def _targets_section(card: dict) -> list[str]:
+    """The issue's targets beside what was measured, met or not: the bar is never lowered silently."""
+    def row(what: str, target: str, value, ok: bool | None) -> str:
+        mark = "n/a" if ok is None else ("met" if ok else "**not met**")
+        return f"| {what} | {target} | {value} | {mark} |"
+
+    val, fwd, size = card.get("val_auc_selfblend"), card.get("forward_ms_per_face"), card.get("checkpoint_mb")
+    fams = face_swap_families(card)
+    ratio = (card.get("fairness_utkface") or {}).get("max_ratio_gender_race")
+    rows = [
+        row("self-blend AUC, held-out people", f"≥ {TARGETS['val_auc_selfblend']}", _fmt(val),
+            None if val is None else val >= TARGETS["val_auc_selfblend"]),
+        row("forward pass, one face, 2-core CPU", f"≤ {TARGETS['forward_ms_per_face']:.0f} ms",
+            "n/a" if fwd is None else f"{fwd:.1f} ms", None if fwd is None else fwd <= TARGETS["forward_ms_per_face"]),
+        row("checkpoint size", f"≤ {TARGETS['checkpoint_mb']:.0f} MB", "n/a" if size is None else f"{size:.1f} MB",
+            None if size is None else size <= TARGETS["checkpoint_mb"]),
+        *[row(f"dev-eval AUC, {name}", f"> {TARGETS['family_auc']}", _fmt(auc), auc > TARGETS["family_auc"])
+          for name, auc in fams.items()],
+        *[row(f"tight real crops flagged: {name}", f"≤ {1.5 * DESIGN_FPR:.1%}", _fmt(fpr, True),
+              fpr <= 1.5 * DESIGN_FPR) for name, fpr in tight_crop_fprs(card).items()],
+        row("UTKFace false alarms, worst gender/race group vs overall", f"≤ {TARGETS['fairness_ratio']}×",
+            _fmt(ratio), None if ratio is None else ratio <= TARGETS["fairness_ratio"]),
+        row("held-out face-swap videos: frame / video AUC", "≥ 0.88 / ≥ 0.93",
+            "not measured here (kept outside the repo on purpose)", None),
+    ]
+    return [
+        "## Targets",
+        "",
+        f"Tight crops are judged against {1.5 * DESIGN_FPR:.1%}: 1.5× the {DESIGN_FPR:.0%} of held-out real faces the "
+        "*likely manipulated* threshold is set to flag.",
+        "",
+        "| target | bar | measured | |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        "What would close the gap: self-blend AUC was still rising when training stopped, and the whole budget was a "
+        "few hours of a 2-core CPU. A GPU (the same `python -m core.train` uses one when present) would allow many "
+        "more steps and a larger input (the SBI paper trains at 380 px), which is where the blending edge is "
+        "visible; training on frames of real videos (not only LFW photos) would match the compression of the "
+        "face-swap videos it is tested on.",
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:

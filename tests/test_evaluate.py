@@ -51,3 +51,28 @@ def test_evaluate_manifest_matches_hand_computed_auc(tmp_path, lab, grace, astro
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_no_face"] == 1 and summary["families"]["samples"]["n"] == 7
     assert (out / "roc.html").read_text().count("<script") >= 1
+
+
+def test_model_card_lists_every_target_with_its_measurement():
+    """The card states each target beside the measured figure and says plainly which are not met."""
+    from core.model_card import render_markdown
+
+    card = {
+        "version": "v", "architecture": "a", "input": "i", "temperature": 1.0, "training_data": "d",
+        "thresholds": {"likely_real_below": 0.2, "likely_manipulated_from": 0.7}, "training": {"steps": 10},
+        "val_auc_selfblend": 0.81, "forward_ms_per_face": 9.0, "checkpoint_mb": 4.7,
+        "families": {"FF++ Deepfakes (crops)": {"n": 10, "auc": 0.8, "mean_score_real": 0.2, "mean_score_fake": 0.6,
+                                                "fpr": 0.1, "tpr": 0.5},
+                     "StyleGAN2 fully generated": {"n": 10, "auc": 0.3, "mean_score_real": 0.2,
+                                                   "mean_score_fake": 0.1, "fpr": 0.0, "tpr": 0.0}},
+        "fairness_utkface": {"fpr_overall": 0.05, "n": 100, "no_face": 0, "max_ratio_gender_race": 1.6, "groups": {}},
+    }
+    text = render_markdown(card)
+    targets = text[text.index("## Targets"):text.index("## Intended use")]
+    assert "| self-blend AUC, held-out people | ≥ 0.92 | 0.810 | **not met** |" in targets
+    assert "| forward pass, one face, 2-core CPU | ≤ 15 ms | 9.0 ms | met |" in targets
+    assert "| dev-eval AUC, FF++ Deepfakes (crops) | > 0.75 | 0.800 | met |" in targets
+    assert "StyleGAN2" not in targets  # not a face swap: reported in its own row above, not judged as one
+    assert "| tight real crops flagged: FF++ Deepfakes (crops) | ≤ 7.5% | 10.0% | **not met** |" in targets
+    assert "| tight real crops flagged: UTKFace | ≤ 7.5% | 5.0% | met |" in targets
+    assert "| 1.600 | **not met** |" in targets
