@@ -97,12 +97,17 @@ class FaceExtractor:
     def __init__(self, *, crop_size: int = DEFAULT_CROP_SIZE, margin: float = DEFAULT_MARGIN,
                  detect_side: int | None = DEFAULT_DETECT_SIDE, min_prob: float = 0.9,
                  min_face_size: int = 20, device: str | None = None):
+        import torch
         from facenet_pytorch import MTCNN
 
         self.crop_size, self.margin = crop_size, margin
         self.detect_side, self.min_prob = detect_side, min_prob
         self.device = device or pick_device()
         self._mtcnn = MTCNN(keep_all=True, min_face_size=min_face_size, device=self.device, post_process=False)
+        # Channels-last weights make the convolutions and poolings follow that layout: same boxes, about a
+        # quarter less CPU time for the three small networks (bench/faces.py).
+        for net in (self._mtcnn.pnet, self._mtcnn.rnet, self._mtcnn.onet):
+            net.to(memory_format=torch.channels_last)
         self._lock = threading.Lock()
 
     def _scale_for(self, shape: tuple[int, ...]) -> float:

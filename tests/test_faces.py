@@ -80,3 +80,22 @@ def test_crop_is_aligned_and_padded_black_past_the_border(grace):
     crop_t, _ = crop_face(tight, face.box - np.tile(off, 2), face.landmarks - off, size=96, margin=0.5)
     assert (crop_t[:4] == 0).all() and (crop_t[:, :4] == 0).all()
     assert crop_t[40:56, 40:56].mean() > 40  # the face itself is still there
+
+
+def test_channels_last_networks_find_the_same_faces_as_the_default_layout():
+    """The speed-up (channels-last MTCNN weights) must not move a single box or landmark."""
+    import torch
+
+    from core.scenes import scene
+
+    img = scene(1280, 720, 4)
+    fast = FaceExtractor()
+    plain = FaceExtractor()
+    for net in (plain._mtcnn.pnet, plain._mtcnn.rnet, plain._mtcnn.onet):
+        net.to(memory_format=torch.contiguous_format)
+    assert fast._mtcnn.pnet.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+    a, b = fast.detect(img, crops=False), plain.detect(img, crops=False)
+    assert len(a) == len(b) == 4
+    for x, y in zip(a, b):
+        np.testing.assert_allclose(x.box, y.box, atol=1e-2)
+        np.testing.assert_allclose(x.landmarks, y.landmarks, atol=1e-2)
