@@ -109,6 +109,7 @@ def test_workers_times_threads_fit_the_cores(monkeypatch):
     cores = config._cores()
     assert 1 <= config.lab_workers() <= cores
     assert config.lab_workers() * config.torch_threads() <= max(cores, config.lab_workers())
+    assert config.torch_threads() >= min(2, cores)  # a lone analysis uses two cores where there are two
     monkeypatch.setenv("LAB_WORKERS", "1")
     assert config.torch_threads() == cores  # one worker may use every core
     monkeypatch.setenv("LAB_TORCH_THREADS", "3")
