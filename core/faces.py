@@ -65,12 +65,14 @@ def crop_face(rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray, size: int
     """Cut the aligned square face crop out of an (H, W, 3) uint8 image.
 
     Returns ``(crop, transform)``: crop (size, size, 3) uint8, transform (2, 3) float32 (image → crop).
-    Where the crop reaches past the image border it is filled with black, identically in training and
-    inference, so a face touching the border is framed the way the detector learned.
+    Where the crop reaches past the image border it is filled by mirroring the image, identically in
+    training and inference. Not black: a black border is a hard straight edge next to the face, and the
+    detector took it for a blending boundary (on tight real UTKFace crops 21% read as manipulated with
+    black padding, 2% with mirrored padding, same weights).
     """
     m = face_transform(box, landmarks, size, margin)
     crop = cv2.warpAffine(rgb, m, (size, size), flags=cv2.INTER_AREA if m[0, 0] ** 2 + m[0, 1] ** 2 < 1 else cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
+                          borderMode=cv2.BORDER_REFLECT_101)
     return crop, m
 
 

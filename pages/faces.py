@@ -43,4 +43,5 @@ with right:
                        f"{lab.limits.max_faces} faces a photo, LAB_MAX_FACES).")
         st.caption("Crops are rotated so the eyes are level and include some surroundings, because blending "
                    "traces sit at the edge of the face. Where a crop runs past the photo's border it is filled "
-                   "with black, the same way during training and analysis.")
+                   "by mirroring the photo (a black border looks like a blending edge to the detector), the same "
+                   "way during training and analysis.")

@@ -68,18 +68,27 @@ def test_parallel_calls_give_the_same_boxes(extractor, grace, astronaut):
         np.testing.assert_allclose(box, expected[id(img)], atol=1e-3)
 
 
-def test_crop_is_aligned_and_padded_black_past_the_border(grace):
+def test_crop_is_aligned_and_padded_by_mirroring_past_the_border(grace):
     face = FaceExtractor().detect(grace, crops=False)[0]
     crop, m = crop_face(grace, face.box, face.landmarks, size=96, margin=0.5)
     eyes = transform_points(face.landmarks[:2], m)
     assert abs(eyes[0, 1] - eyes[1, 1]) < 0.5  # eyes level after alignment
-    # Cut the photo tight around the face: the crop now reaches past the border and is padded with black.
+    # Cut the photo tight around the face: the crop now reaches past the border and is padded by mirroring.
     x1, y1, x2, y2 = face.box.astype(int)
-    tight = grace[y1:y2, x1:x2]
+    tight = np.ascontiguousarray(grace[y1:y2, x1:x2])
     off = np.array([x1, y1], np.float32)
-    crop_t, _ = crop_face(tight, face.box - np.tile(off, 2), face.landmarks - off, size=96, margin=0.5)
-    assert (crop_t[:4] == 0).all() and (crop_t[:, :4] == 0).all()
+    crop_t, m_t = crop_face(tight, face.box - np.tile(off, 2), face.landmarks - off, size=96, margin=0.5)
     assert crop_t[40:56, 40:56].mean() > 40  # the face itself is still there
+    assert crop_t[:4].mean() > 40 and crop_t[:, :4].mean() > 40  # no black frame past the border
+    # A crop pixel just left of the photo's left edge shows the photo's pixel mirrored across that edge.
+    inv = cv2.invertAffineTransform(m_t)
+    ys, xs = np.mgrid[0:96, 0:96]
+    src = np.stack([xs, ys], -1).reshape(-1, 2).astype(np.float32) @ inv[:, :2].T + inv[:, 2]
+    outside = (src[:, 0] < -3) & (src[:, 0] > -10) & (src[:, 1] > 5) & (src[:, 1] < tight.shape[0] - 5)
+    assert outside.any()
+    k = np.flatnonzero(outside)[0]
+    mx, my = int(round(-src[k, 0])), int(round(src[k, 1]))
+    np.testing.assert_allclose(crop_t.reshape(-1, 3)[k], tight[my, mx], atol=40)
 
 
 def test_channels_last_networks_find_the_same_faces_as_the_default_layout():
