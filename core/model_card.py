@@ -76,6 +76,16 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
     return card
 
 
+def wilson_interval(k: int, n: int) -> tuple[float, float]:
+    """95% Wilson score interval of a rate of k events in n trials."""
+    from scipy.stats import binomtest
+
+    if n <= 0:
+        return 0.0, 1.0
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
 def _fmt(x, pct: bool = False) -> str:
     if x is None:
         return "n/a"
@@ -141,11 +151,15 @@ def render_markdown(card: dict) -> str:
             f"of the overall rate; largest ratio among groups of at least {fair.get('min_group_n', 30)} faces: "
             f"{_fmt(fair.get('max_ratio_gender_race'))}. Smaller groups are listed but too few to judge.",
             "",
-            "| group | faces | false-alarm rate | ratio to overall |",
-            "|---|---|---|---|",
+            "| group | faces | false-alarm rate | 95% interval | ratio to overall |",
+            "|---|---|---|---|---|",
         ]
         for g, v in fair["groups"].items():
-            lines.append(f"| {g} | {v['n']} | {_fmt(v['fpr'], True)} | {_fmt(v['ratio_to_overall'])} |")
+            lo, hi = wilson_interval(round(v["fpr"] * v["n"]), v["n"])
+            lines.append(f"| {g} | {v['n']} | {_fmt(v['fpr'], True)} | {lo:.1%}–{hi:.1%} | "
+                         f"{_fmt(v['ratio_to_overall'])} |")
+        lines += ["", "A group's rate rests on few false alarms when the overall rate is low: read the ratio with "
+                  "its interval."]
     spec = card.get("spectrum_classifier")
     if spec:
         lines += [

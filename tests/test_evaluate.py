@@ -76,3 +76,11 @@ def test_model_card_lists_every_target_with_its_measurement():
     assert "| tight real crops flagged: FF++ Deepfakes (crops) | ≤ 7.5% | 10.0% | **not met** |" in targets
     assert "| tight real crops flagged: UTKFace | ≤ 7.5% | 5.0% | met |" in targets
     assert "| 1.600 | **not met** |" in targets
+
+
+def test_wilson_interval_matches_the_textbook_values():
+    from core.model_card import wilson_interval
+
+    lo, hi = wilson_interval(9, 308)  # 2.9%: a rate resting on nine false alarms
+    assert round(lo, 4) == 0.0154 and round(hi, 4) == 0.0546
+    assert wilson_interval(0, 50)[0] == 0.0 and 0.07 < wilson_interval(0, 50)[1] < 0.072
