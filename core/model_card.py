@@ -180,8 +180,9 @@ def render_markdown(card: dict) -> str:
         "",
         "## Known failure cases",
         *[f"- Bundled real sample *{name}*: score {v['fake_prob']:.2f} ({v['verdict']})"
-          + (" — a false alarm on a real photo, left visible in the lab on purpose." if v["verdict"] != "likely real"
-             else ".") for name, v in card.get("bundled_samples", {}).items()],
+          + {"likely manipulated": " — a false alarm on a real photo, left visible in the lab on purpose.",
+             "uncertain": " — a real photo the detector will not call real, left visible in the lab on purpose."}
+          .get(v["verdict"], ".") for name, v in card.get("bundled_samples", {}).items()],
         *_tight_crop_failures(card),
         "- Fully generated faces (GANs, diffusion): no blending edge to find.",
         "- Graphics-based swaps and re-enactment with little blending; very heavy compression or tiny faces.",
