@@ -59,7 +59,7 @@ def moving_face_frames(n: int, *, width: int = 640, height: int = 360, photo: np
     ph, pw = max(2, int(photo.shape[0] * scale)), max(2, int(photo.shape[1] * scale))
     small = cv2.resize(photo, (pw, ph), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     background = _backdrop(width, height)
-    y0, span = (height - ph) // 2, max(0, width - copies * pw)
+    top, span = max(0, (height - ph) // 2), max(0, width - copies * pw)
     for i in range(n):
         t = i / max(1, n - 1)
         along = 0.5 - 0.5 * np.cos(2 * np.pi * t) if there_and_back else t
@@ -68,5 +68,5 @@ def moving_face_frames(n: int, *, width: int = 640, height: int = 360, photo: np
         for c in range(copies):
             xs = x + c * pw
             visible = small[:height, :max(0, min(pw, width - xs))]
-            frame[max(0, y0):max(0, y0) + visible.shape[0], xs:xs + visible.shape[1]] = visible
+            frame[top:top + visible.shape[0], xs:xs + visible.shape[1]] = visible
         yield frame

@@ -136,14 +136,29 @@ def test_load_lab_applies_the_thread_budget(monkeypatch):
         torch.set_num_threads(before)
 
 
-def test_faces_page_says_the_lab_is_busy_then_works_on_try_again(monkeypatch, grace):
-    """A full pool answers with a message and a Try again button, not a hang or a traceback."""
+@pytest.fixture
+def full_pool(monkeypatch):
+    """The server's pool replaced by a full one (one busy worker, no waiting room). Calling the fixture's
+    value frees it and returns once the worker is idle."""
     import core.jobs
-    from core.media import encode_jpeg
 
     pool = JobPool(workers=1, max_waiting=0)
     monkeypatch.setattr(core.jobs, "_POOL", pool)
     release = _blocker(pool)
+
+    def free():
+        release.set()
+        while pool.stats().running:
+            time.sleep(0.01)
+
+    yield free
+    release.set()
+
+
+def test_faces_page_says_the_lab_is_busy_then_works_on_try_again(full_pool, grace):
+    """A full pool answers with a message and a Try again button, not a hang or a traceback."""
+    from core.media import encode_jpeg
+
     at = AppTest.from_file(FACES_PAGE)
     at.run(timeout=180)
     at.radio(key="faces_source").set_value("Upload a photo").run(timeout=60)
@@ -151,9 +166,7 @@ def test_faces_page_says_the_lab_is_busy_then_works_on_try_again(monkeypatch, gr
     assert not at.exception
     assert any("The lab is busy" in w.value for w in at.warning)
     assert not at.success
-    release.set()
-    while pool.stats().running:
-        time.sleep(0.01)
+    full_pool()
     at.button(key="_lab_job_retry").click().run(timeout=60)
     assert not at.exception
     assert [s.value for s in at.success] == ["Found 1 face."]
@@ -255,11 +268,9 @@ def test_pooled_cache_runs_misses_in_the_pool_and_shares_hits_across_sessions():
     assert second.success[0].value == "42 from []"
 
 
-def test_pooled_cache_says_the_lab_is_busy_then_works_on_try_again(monkeypatch):
+def test_pooled_cache_says_the_lab_is_busy_then_works_on_try_again(full_pool):
     """A full pool: the busy message and Try again, outside the cache (no widget inside a cached function),
     and nothing cached for the refused call."""
-    import core.jobs
-
     def script():
         import streamlit as st
 
@@ -271,17 +282,12 @@ def test_pooled_cache_says_the_lab_is_busy_then_works_on_try_again(monkeypatch):
 
         st.success(f"square {square(12)}")
 
-    pool = JobPool(workers=1, max_waiting=0)
-    monkeypatch.setattr(core.jobs, "_POOL", pool)
-    release = _blocker(pool)
     at = AppTest.from_function(script)
     at.run(timeout=30)
     assert not at.exception
     assert any("The lab is busy" in w.value for w in at.warning)
     assert not at.success
-    release.set()
-    while pool.stats().running:
-        time.sleep(0.01)
+    full_pool()
     at.button(key="_lab_job_retry").click().run(timeout=30)
     assert not at.exception
     assert [s.value for s in at.success] == ["square 144"]

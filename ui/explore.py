@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from core.analysis import FaceResult
+from core.analysis import FaceResult, Lab
 from core.explain import explain, overlay
 from core.faces import Face, crop_face
-from core.analysis import Lab
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab

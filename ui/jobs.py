@@ -69,7 +69,6 @@ def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None)
             except LabBusy as err:  # raised, not cached: the "Try again" button must live outside the cache
                 _busy(str(err))
 
-        wrapper.clear = cached.clear  # type: ignore[attr-defined]
         return wrapper
     return decorate
 
