@@ -44,6 +44,7 @@ class TrainConfig:
     eval_every: int = 250
     seed: int = 1234
     tight_crop_p: float = 0.15
+    ema_decay: float = 0.999  # exponential moving average of the weights, validated beside the raw ones; 0 = off
 
 
 # ------------------------------------------------------------------------------------------ data
@@ -231,8 +232,13 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
     (tr_img, tr_box, tr_lm), (va_img, va_box, va_lm), summary = load_split(cfg)
     x_val, y_val = validation_set(va_img, va_box, va_lm, cfg)
     model = BlendNet(cfg.width).to(device).to(memory_format=torch.channels_last)
+    # The weights' moving average is less noisy than the last step's weights, which matters most while the
+    # learning rate is still high (runs here are cut into sessions and often stop mid-schedule).
+    ema = (torch.optim.swa_utils.AveragedModel(
+        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(cfg.ema_decay), use_buffers=True)
+        if cfg.ema_decay > 0 else None)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    warmup = min(300, cfg.steps // 10)
+    warmup = max(1, min(300, cfg.steps // 10))
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(s, cfg.steps) / cfg.steps)))
     start, best_auc, elapsed_before = 0, 0.0, 0.0
@@ -243,6 +249,11 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
         start, best_auc, elapsed_before = int(ck["step"]), float(ck["best_auc"]), float(ck["elapsed_s"])
+        if ema is not None:
+            if "ema" in ck:
+                ema.load_state_dict(ck["ema"])
+            else:  # a run started before the average existed: start it from the current weights
+                ema.module.load_state_dict(ck["model"])
         print(f"resuming at step {start} (best val AUC so far {best_auc:.4f})", flush=True)
     (run / "config.json").write_text(json.dumps({**asdict(cfg), "data_summary": summary}, indent=2))
     meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width)
@@ -260,6 +271,8 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
         state = {"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
                  "step": step, "best_auc": best_auc, "elapsed_s": elapsed_before + time.time() - t0,
                  "meta": meta.to_json()}
+        if ema is not None:
+            state["ema"] = ema.state_dict()
         torch.save(state, run / "last.tmp")
         (run / "last.tmp").replace(last)
 
@@ -271,22 +284,28 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
         loss.backward()
         opt.step()
         sched.step()
-        running.append(float(loss))
+        if ema is not None:
+            ema.update_parameters(model)
+        running.append(loss.item())
         bar.update(1)
         done = step + 1
         if done % cfg.eval_every == 0 or done == cfg.steps or (deadline and time.time() > deadline):
-            z = val_logits(model, x_val, device)
-            val_auc = auc(y_val, z)
-            rec = {"step": done, "loss": float(np.mean(running)), "val_auc": val_auc, "lr": sched.get_last_lr()[0],
+            candidates = {"raw": model} | ({"ema": ema.module} if ema is not None else {})
+            aucs = {name: auc(y_val, val_logits(m, x_val, device)) for name, m in candidates.items()}
+            rec = {"step": done, "loss": float(np.mean(running)), "val_auc": aucs["raw"], "lr": sched.get_last_lr()[0],
                    "elapsed_s": round(elapsed_before + time.time() - t0, 1), "images_seen": done * cfg.batch}
+            if "ema" in aucs:
+                rec["val_auc_ema"] = aucs["ema"]
             running = []
             log.write(json.dumps(rec) + "\n")
             log.flush()
-            bar.set_postfix(loss=f"{rec['loss']:.3f}", val_auc=f"{val_auc:.4f}")
+            pick = max(aucs, key=aucs.get)
+            val_auc = aucs[pick]
+            bar.set_postfix(loss=f"{rec['loss']:.3f}", val_auc=f"{val_auc:.4f}", weights=pick)
             if val_auc > best_auc:
                 best_auc = val_auc
-                torch.save({"model": model.state_dict(), "meta": meta.to_json(), "step": done, "val_auc": val_auc},
-                           run / "best.pt")
+                torch.save({"model": candidates[pick].state_dict(), "meta": meta.to_json(), "step": done,
+                            "val_auc": val_auc, "weights": pick}, run / "best.pt")
             checkpoint(done)
             if deadline and time.time() > deadline:
                 print(f"time budget reached at step {done}; resume with the same command", flush=True)

@@ -1,0 +1,83 @@
+"""Training command line: person-disjoint split, reproducible batches, checkpoint → resume → export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from core.detector import load_detector
+from core.train import PairStream, TrainConfig, export, person_split, train
+
+
+def test_person_split_keeps_every_person_on_one_side():
+    paths = [Path(f"faces/person_{p:03d}/{i}.jpg") for p in range(300) for i in range(3)]
+    is_val = person_split(paths, 0.2, seed=5)
+    by_person: dict[str, set[bool]] = {}
+    for path, v in zip(paths, is_val):
+        by_person.setdefault(path.parent.name, set()).add(bool(v))
+    assert all(len(sides) == 1 for sides in by_person.values())
+    assert 0.12 < is_val.mean() < 0.28  # about the asked fraction
+    np.testing.assert_array_equal(is_val, person_split(paths, 0.2, seed=5))  # stable
+    assert not np.array_equal(is_val, person_split(paths, 0.2, seed=6))
+
+
+def test_a_batch_depends_only_on_seed_and_step(grace, astronaut):
+    from core.faces import FaceExtractor
+
+    ex = FaceExtractor()
+    faces = [ex.detect(img, crops=False)[0] for img in (grace, astronaut)]
+    images, boxes, lms = [grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces])
+    cfg = TrainConfig(steps=4, batch=4)
+    from_start = {step: (x, y) for step, x, y in PairStream(images, boxes, lms, cfg, start=0)}
+    resumed = {step: (x, y) for step, x, y in PairStream(images, boxes, lms, cfg, start=2)}
+    assert sorted(from_start) == [0, 1, 2, 3] and sorted(resumed) == [2, 3]
+    for step in (2, 3):
+        torch.testing.assert_close(from_start[step][0], resumed[step][0], rtol=0, atol=0)
+    x, y = from_start[0]
+    assert x.shape == (4, 128, 128, 3) and x.dtype == torch.uint8
+    assert y.tolist() == [0, 0, 1, 1]  # real faces first, then their self-blends
+    assert not torch.equal(from_start[0][0], from_start[1][0])
+
+
+def _tiny_face_folder(root: Path, grace: np.ndarray, astronaut: np.ndarray) -> Path:
+    """Eight 'people', two photos each, made from the bundled samples (flipped, shifted, rescaled)."""
+    data = root / "faces"
+    for p in range(8):
+        base = grace if p % 2 else astronaut
+        for i in range(2):
+            img = base[:, ::-1] if i else base
+            s = 0.5 + 0.05 * p
+            img = cv2.resize(np.ascontiguousarray(img), None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+            out = data / f"person_{p}" / f"{i}.png"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(out), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    return data
+
+
+def test_train_resumes_from_its_checkpoint_and_exports_a_loadable_detector(tmp_path, grace, astronaut):
+    data = _tiny_face_folder(tmp_path, grace, astronaut)
+    run = tmp_path / "runs" / "tiny"
+    cfg = dict(data=str(data), run=str(run), batch=4, eval_every=2, val_fraction=0.4, val_faces=8, seed=3)
+    train(TrainConfig(steps=2, **cfg), minutes=None)
+    first = torch.load(run / "last.pt", weights_only=True)
+    assert first["step"] == 2 and "ema" in first
+    assert (tmp_path / "runs" / "cache" / "detections_faces.npz").exists()  # detections are cached
+
+    train(TrainConfig(steps=4, **cfg), minutes=None)  # picks up at step 2
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in log] == [2, 4]
+    assert all(0 <= r["val_auc"] <= 1 and 0 <= r["val_auc_ema"] <= 1 for r in log)
+    assert torch.load(run / "last.pt", weights_only=True)["step"] == 4
+
+    summary = json.loads((run / "config.json").read_text())["data_summary"]
+    assert summary["people"] == 8 and summary["val_people"] >= 1 and summary["train_photos"] >= 2
+
+    meta = export(TrainConfig(**cfg), tmp_path / "d.safetensors")
+    det = load_detector(tmp_path / "d.safetensors", device="cpu")
+    assert det.trained and det.meta.version == meta.version and det.meta.version.startswith("sbi-128px-step")
+    assert 0 <= det.meta.likely_real_below <= det.meta.likely_manipulated_from <= 1
+    assert det.meta.training["val_people"] == summary["val_people"]
