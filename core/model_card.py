@@ -1,6 +1,7 @@
 """The model card: measured figures as data (``models/model_card.json``) and as text (``MODEL_CARD.md``).
 
-    python -m core.model_card --eval runs/eval --fairness runs/fair --bench runs/bench_detector.json
+    python -m core.model_card --eval runs/eval --fairness runs/fair --bench runs/bench_detector.json \
+        --heldout runs/heldout
 
 The app, the lessons and the threshold explorer read the JSON; nobody types a number by hand.
 """
@@ -26,7 +27,8 @@ def load_card(path: Path | None = None) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, bench: Path | None) -> dict:
+def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, bench: Path | None,
+               heldout_dir: Path | None = None) -> dict:
     det = load_detector(model, device="cpu")
     meta = det.meta
     t = meta.training
@@ -50,6 +52,8 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
         card["dev_eval"] = {k: s[k] for k in ("image_auc", "frame_auc", "video_auc", "n_items", "n_no_face",
                                               "at_likely_manipulated") if k in s}
         card["families"] = s.get("families", {})
+    if heldout_dir and (heldout_dir / "heldout.json").exists():
+        card["heldout_conditions"] = json.loads((heldout_dir / "heldout.json").read_text())["conditions"]
     if fairness_dir and (fairness_dir / "fairness.json").exists():
         card["fairness_utkface"] = json.loads((fairness_dir / "fairness.json").read_text())
     # The bundled sample photos are real: how the shipped model reads them is part of what a class sees.
@@ -124,6 +128,7 @@ def render_markdown(card: dict) -> str:
         "## Measured quality",
         f"- **Self-blend validation AUC on held-out people:** {_fmt(card.get('val_auc_selfblend'))}",
     ]
+    lines += _heldout_section(card)
     dev = card.get("dev_eval")
     if dev:
         lines += [
@@ -198,7 +203,9 @@ def render_markdown(card: dict) -> str:
         "--family-map bench/dev_eval_families.json --out runs/eval",
         "python -m core.evaluate --utkface ../shared/data/faces/utkface --out runs/fair",
         "python bench/detector.py > runs/bench_detector.json",
-        "python -m core.model_card --eval runs/eval --fairness runs/fair --bench runs/bench_detector.json",
+        "python -m core.heldout --run runs/sbi --out runs/heldout",
+        "python -m core.model_card --eval runs/eval --fairness runs/fair --bench runs/bench_detector.json "
+        "--heldout runs/heldout",
         "```",
     ]
     return "\n".join(lines) + "\n"
@@ -206,6 +213,20 @@ def render_markdown(card: dict) -> str:
 
 TARGETS = {"val_auc_selfblend": 0.92, "forward_ms_per_face": 15.0, "checkpoint_mb": 20.0, "family_auc": 0.75,
            "fairness_ratio": 1.5}
+
+
+def _heldout_section(card: dict) -> list[str]:
+    """One condition at a time on the held-out people (``python -m core.heldout``)."""
+    conds = card.get("heldout_conditions")
+    if not conds:
+        return []
+    lines = ["", "The validation mix draws every condition at random. One at a time, on "
+             f"{next(iter(conds.values()))['n_pairs']} held-out people's photos (`python -m core.heldout`):", "",
+             "| condition | AUC | real faces flagged | fakes caught |", "|---|---|---|---|"]
+    lines += [f"| {name} | {_fmt(c['auc'])} | {_fmt(c['real_flagged'], True)} | {_fmt(c['fakes_caught'], True)} |"
+              for name, c in conds.items()]
+    return lines + ["", "JPEG re-compression applies to both the real and the fake crop; a small face means the "
+                    "whole photo was shrunk before the face was cropped and scaled up to the input size."]
 
 
 def face_swap_families(card: dict) -> dict[str, float]:
@@ -287,8 +308,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--eval", type=Path, default=None, help="folder with summary.json and scores.csv")
     ap.add_argument("--fairness", type=Path, default=None, help="folder with fairness.json")
     ap.add_argument("--bench", type=Path, default=None, help="output of bench/detector.py")
+    ap.add_argument("--heldout", type=Path, default=None, help="folder with heldout.json (python -m core.heldout)")
     args = ap.parse_args(argv)
-    card = build_card(args.model, args.eval, args.fairness, args.bench)
+    card = build_card(args.model, args.eval, args.fairness, args.bench, args.heldout)
     CARD_JSON.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     CARD_MD.write_text(render_markdown(card), encoding="utf-8")
     if args.eval and (args.eval / "scores.csv").exists():

@@ -84,3 +84,18 @@ def test_wilson_interval_matches_the_textbook_values():
     lo, hi = wilson_interval(9, 308)  # 2.9%: a rate resting on nine false alarms
     assert round(lo, 4) == 0.0154 and round(hi, 4) == 0.0546
     assert wilson_interval(0, 50)[0] == 0.0 and 0.07 < wilson_interval(0, 50)[1] < 0.072
+
+
+def test_model_card_shows_the_held_out_conditions_one_row_each():
+    from core.model_card import render_markdown
+
+    fig = {"n_pairs": 400, "auc": 0.9, "real_flagged": 0.03, "fakes_caught": 0.6}
+    card = {
+        "version": "v", "architecture": "a", "input": "i", "temperature": 1.0, "training_data": "d",
+        "thresholds": {"likely_real_below": 0.2, "likely_manipulated_from": 0.7}, "training": {},
+        "heldout_conditions": {"clean, random forge settings": fig, "JPEG quality 50": {**fig, "auc": 0.79}},
+    }
+    text = render_markdown(card)
+    assert "on 400 held-out people's photos" in text
+    assert "| clean, random forge settings | 0.900 | 3.0% | 60.0% |" in text
+    assert "| JPEG quality 50 | 0.790 | 3.0% | 60.0% |" in text
