@@ -254,6 +254,8 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
                 ema.load_state_dict(ck["ema"])
             else:  # a run started before the average existed: start it from the current weights
                 ema.module.load_state_dict(ck["model"])
+        if not (run / "best.pt").exists():  # resumed from a copied state: the best-checkpoint search starts anew
+            best_auc = 0.0
         print(f"resuming at step {start} (best val AUC so far {best_auc:.4f})", flush=True)
     (run / "config.json").write_text(json.dumps({**asdict(cfg), "data_summary": summary}, indent=2))
     meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width)

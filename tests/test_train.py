@@ -67,7 +67,9 @@ def test_train_resumes_from_its_checkpoint_and_exports_a_loadable_detector(tmp_p
     assert first["step"] == 2 and "ema" in first
     assert (tmp_path / "runs" / "cache" / "detections_faces.npz").exists()  # detections are cached
 
+    (run / "best.pt").unlink()  # as when a committed training state is copied into a fresh run folder
     train(TrainConfig(steps=4, **cfg), minutes=None)  # picks up at step 2
+    assert torch.load(run / "best.pt", weights_only=True)["step"] == 4  # a new best-checkpoint search
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [2, 4]
     assert all(0 <= r["val_auc"] <= 1 and 0 <= r["val_auc_ema"] <= 1 for r in log)
