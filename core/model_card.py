@@ -294,7 +294,7 @@ def _targets_section(card: dict) -> list[str]:
         "|---|---|---|---|",
         *rows,
         "",
-        "What would close the gap: self-blend AUC was still rising when training stopped, and the whole budget was a "
+        "What would close the gap: self-blend AUC rose with every continuation of training, and the whole budget was a "
         "few hours of a 2-core CPU. A GPU (the same `python -m core.train` uses one when present) would allow many "
         "more steps and a larger input (the SBI paper trains at 380 px), which is where the blending edge is "
         "visible; training on frames of real videos (not only LFW photos) would match the compression of the "
