@@ -339,7 +339,9 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     t_high = float(np.quantile(p[y_val == 0], 0.95))
     t_low = min(float(np.quantile(p[y_val == 1], 0.10)), t_high)
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line.strip()]
-    elapsed = max((r["elapsed_s"] for r in log), default=0.0)
+    # Training time up to the shipped step, not to wherever the run went on afterwards.
+    elapsed = next((r["elapsed_s"] for r in log if r["step"] == best["step"]),
+                   max((r["elapsed_s"] for r in log), default=0.0))
     meta = DetectorMeta(
         input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, temperature=temperature,
         likely_real_below=round(t_low, 4), likely_manipulated_from=round(t_high, 4), trained=True,
