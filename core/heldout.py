@@ -19,9 +19,12 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-from core.detector import Detector
+from core.config import model_path
+from core.detector import Detector, load_detector
 from core.faces import crop_face
 from core.forge import ForgeSettings, self_blend
+from core.robustness import jpeg
+from core.train import TrainConfig, auc, load_split
 
 FORGE_CONDITIONS = {
     "clean, random forge settings": ForgeSettings(),
@@ -34,22 +37,15 @@ JPEG_QUALITIES = (90, 70, 50)
 FACE_WIDTHS_PX = (70, 50, 35)
 
 
-def _jpeg(crop: np.ndarray, quality: int) -> np.ndarray:
-    ok, enc = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
-
-
 def _shrink(img: np.ndarray, scale: float) -> np.ndarray:
     return cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
 def _figures(det: Detector, reals: list[np.ndarray], fakes: list[np.ndarray]) -> dict[str, float | int]:
-    from sklearn.metrics import roc_auc_score
-
     pr, pf = det.predict(np.stack(reals)), det.predict(np.stack(fakes))
     thr = det.meta.likely_manipulated_from
     y = np.r_[np.zeros(len(pr)), np.ones(len(pf))]
-    return {"n_pairs": len(pr), "auc": round(float(roc_auc_score(y, np.r_[pr, pf])), 4),
+    return {"n_pairs": len(pr), "auc": round(auc(y, np.r_[pr, pf]), 4),
             "real_flagged": round(float((pr >= thr).mean()), 4), "fakes_caught": round(float((pf >= thr).mean()), 4),
             "mean_score_real": round(float(pr.mean()), 4), "mean_score_fake": round(float(pf.mean()), 4)}
 
@@ -63,15 +59,17 @@ def conditions(det: Detector, images: Sequence[np.ndarray], boxes: np.ndarray, l
     def crop(img, i, scale=1.0):
         return crop_face(img, boxes[i] * scale, landmarks[i] * scale, size, margin)[0]
 
-    def fake(i, settings=ForgeSettings()):
+    def fake(i, settings):
         return self_blend(images[i], landmarks[i], seed + i, settings).fake
 
     idx = range(len(images))
     reals = [crop(images[i], i) for i in idx]
-    out = {name: _figures(det, reals, [crop(fake(i, s), i) for i in idx]) for name, s in FORGE_CONDITIONS.items()}
-    fakes = [crop(fake(i), i) for i in idx]
+    fake_photos = [fake(i, ForgeSettings()) for i in idx]  # random settings: the JPEG and small-face rows reuse them
+    fakes = [crop(fake_photos[i], i) for i in idx]
+    out = {name: _figures(det, reals, fakes if s == ForgeSettings() else [crop(fake(i, s), i) for i in idx])
+           for name, s in FORGE_CONDITIONS.items()}
     for q in JPEG_QUALITIES:
-        out[f"JPEG quality {q}"] = _figures(det, [_jpeg(c, q) for c in reals], [_jpeg(c, q) for c in fakes])
+        out[f"JPEG quality {q}"] = _figures(det, [jpeg(c, q) for c in reals], [jpeg(c, q) for c in fakes])
     for px in FACE_WIDTHS_PX:
         r, f = [], []
         for i in idx:
@@ -79,16 +77,13 @@ def conditions(det: Detector, images: Sequence[np.ndarray], boxes: np.ndarray, l
             if s >= 1:  # the face is already this small
                 continue
             r.append(crop(_shrink(images[i], s), i, s))
-            f.append(crop(_shrink(fake(i), s), i, s))
+            f.append(crop(_shrink(fake_photos[i], s), i, s))
         if r:
             out[f"face {px} px wide"] = _figures(det, r, f)
     return out
 
 
 def main(argv: list[str] | None = None) -> None:
-    from core.detector import load_detector
-    from core.train import TrainConfig, load_split
-
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", type=Path, default=Path("runs/sbi"), help="training run (its config.json gives the split)")
     ap.add_argument("--model", type=Path, default=None, help="detector checkpoint (default: LAB_MODEL_PATH)")
@@ -96,11 +91,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=Path("runs/heldout"))
     args = ap.parse_args(argv)
 
-    from core.config import model_path
-
     det = load_detector(args.model or model_path(), device="cpu")
-    saved = json.loads((args.run / "config.json").read_text())
-    cfg = TrainConfig(**{k: v for k, v in saved.items() if k in TrainConfig.__dataclass_fields__})
+    cfg = TrainConfig.from_run(args.run)
     _, (images, boxes, lms), _ = load_split(cfg)
     pick = np.random.default_rng(cfg.seed).choice(len(images), min(args.faces, len(images)), replace=False)
     result = {"version": det.meta.version, "threshold": det.meta.likely_manipulated_from,

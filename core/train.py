@@ -46,6 +46,12 @@ class TrainConfig:
     tight_crop_p: float = 0.15
     ema_decay: float = 0.999  # exponential moving average of the weights, validated beside the raw ones; 0 = off
 
+    @classmethod
+    def from_run(cls, run: str | Path) -> "TrainConfig":
+        """The settings a run was trained with (its ``config.json``), so its split can be rebuilt."""
+        saved = json.loads((Path(run) / "config.json").read_text())
+        return cls(**{k: v for k, v in saved.items() if k in cls.__dataclass_fields__})
+
 
 # ------------------------------------------------------------------------------------------ data
 
@@ -322,8 +328,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
 def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     """Calibrate the best checkpoint on the held-out people and write the shipped safetensors file."""
     run = Path(cfg.run)
-    saved = json.loads((run / "config.json").read_text())
-    cfg = TrainConfig(**{k: v for k, v in saved.items() if k in TrainConfig.__dataclass_fields__})
+    cfg = TrainConfig.from_run(run)
     device = "cpu"
     best = torch.load(run / "best.pt", map_location=device, weights_only=True)
     model = BlendNet(cfg.width)
