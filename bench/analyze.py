@@ -9,7 +9,7 @@ astronaut), so this runs on a fresh machine:
   in the same run on the same bytes, alternating run by run so machine load hits both alike;
 * photo 1920×1080 with four faces, Grad-CAM for every face;
 * a 10 s 1080p 30 fps H.264 clip generated with PyAV: 32 sampled frames end to end (decoding included) with
-  :func:`core.video.analyze_video`, against MTCNN at full resolution on every sampled frame;
+  :func:`core.engine.video.analyze_video`, against MTCNN at full resolution on every sampled frame;
 * peak resident memory of a process holding everything the app serves with (Streamlit, both face/deepfake
   models, the sanity-check model) after it analysed a photo and the video.
 
@@ -32,11 +32,11 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core.analysis import load_lab  # noqa: E402
-from core.explain import explain, sanity_check  # noqa: E402
-from core.faces import load_sample  # noqa: E402
-from core.media import encode_jpeg, load_image, read_frames  # noqa: E402
-from core.video import analyze_video, moving_face_clip  # noqa: E402
+from core.engine.analysis import load_lab  # noqa: E402
+from core.engine.explain import explain, sanity_check  # noqa: E402
+from core.engine.faces import load_sample  # noqa: E402
+from core.engine.media import encode_jpeg, load_image, read_frames  # noqa: E402
+from core.engine.video import analyze_video, moving_face_clip  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 WARMUP = 3
@@ -168,7 +168,7 @@ def main() -> None:
 
     # --- video: ours vs MTCNN at full resolution on every sampled frame -------------------------------
     figures["video_s_1080p_10s_32frames"] = round(statistics.median(video_runs), 2)
-    from core.faces import FaceExtractor
+    from core.engine.faces import FaceExtractor
 
     fullres = FaceExtractor(crop_size=lab.detector.input_size, margin=lab.detector.meta.margin, detect_side=None)
     crops: list[np.ndarray] = []

@@ -60,8 +60,8 @@ def start_app(data_dir: str) -> tuple[subprocess.Popen, str]:
 
 
 def make_uploads(n: int) -> list[dict]:
-    from core.media import encode_jpeg
-    from core.scenes import scene
+    from core.engine.media import encode_jpeg
+    from core.fakes.scenes import scene
 
     uploads = []
     for i in range(n):

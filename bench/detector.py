@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from core.config import model_path  # noqa: E402
-from core.detector import load_detector, untrained_detector  # noqa: E402
+from core.engine.detector import load_detector, untrained_detector  # noqa: E402
 
 
 def main() -> None:

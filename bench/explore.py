@@ -39,12 +39,12 @@ def _p50(fn, runs: int = RUNS) -> float:
 
 
 def main() -> None:
-    from core.adversarial import attack
-    from core.analysis import load_lab
-    from core.faces import load_sample
-    from core.forge import ForgeSettings, self_blend
-    from core.robustness import PERTURBATIONS, perturb, robustness_curves
-    from core.swap import swap_faces
+    from core.labs.adversarial import attack
+    from core.engine.analysis import load_lab
+    from core.engine.faces import load_sample
+    from core.fakes.forge import ForgeSettings, self_blend
+    from core.labs.robustness import PERTURBATIONS, perturb, robustness_curves
+    from core.fakes.swap import swap_faces
 
     lab = load_lab()
     photos = {name: load_sample(name) for name in ("grace_hopper", "astronaut")}

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from core.faces import DEFAULT_DETECT_SIDE, FaceExtractor  # noqa: E402
-from core.scenes import scene  # noqa: E402
+from core.engine.faces import DEFAULT_DETECT_SIDE, FaceExtractor  # noqa: E402
+from core.fakes.scenes import scene  # noqa: E402
 
 
 def p50_ms(fn, runs: int) -> float:

@@ -23,8 +23,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.analysis import load_lab  # noqa: E402
-from core.live import LiveProcessor, moving_face_clip, use_analysis_threads  # noqa: E402
+from core.engine.analysis import load_lab  # noqa: E402
+from core.engine.live import LiveProcessor, moving_face_clip, use_analysis_threads  # noqa: E402
 
 
 def run(frames: int = 90, warmup: int = 6) -> dict:

@@ -5,9 +5,9 @@
     python bench/load.py --workers 1 --threads 2
 
 Each "session" is a thread that, at the same instant as the others, submits one job to
-:func:`core.jobs.get_pool` under its own session id: decode the uploaded JPEG bytes
-(:func:`core.media.load_image`), find and score every face (:meth:`core.analysis.Lab.analyze_image`) and
-compute the Grad-CAM heatmap of the first face (:func:`core.explain.explain`), which is what the Detect —
+:func:`core.engine.jobs.get_pool` under its own session id: decode the uploaded JPEG bytes
+(:func:`core.engine.media.load_image`), find and score every face (:meth:`core.engine.analysis.Lab.analyze_image`) and
+compute the Grad-CAM heatmap of the first face (:func:`core.engine.explain.explain`), which is what the Detect —
 photo page does for an upload. Inputs are scenes with 1–3 faces made from package-shipped photos, at several
 sizes, so it runs on any machine. Latency is from submission to result (queueing included); throughput is
 sessions / wall time. In-process only: nothing leaves the machine.
@@ -51,11 +51,11 @@ def main() -> None:
 
     import torch
 
-    from core.analysis import load_lab
-    from core.explain import explain
-    from core.jobs import JobPool
-    from core.media import encode_jpeg, load_image
-    from core.scenes import scene
+    from core.engine.analysis import load_lab
+    from core.engine.explain import explain
+    from core.engine.jobs import JobPool
+    from core.engine.media import encode_jpeg, load_image
+    from core.fakes.scenes import scene
 
     lab = load_lab()  # sets torch threads from the configuration
     pool = JobPool()

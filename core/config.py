@@ -8,7 +8,7 @@
 | ``LAB_MAX_VIDEO_SECONDS`` | ``300`` | longest video we analyse |
 | ``LAB_MAX_VIDEO_PIXELS`` | ``8294400`` (3840×2160) | largest video frame |
 | ``LAB_MAX_FACES`` | ``20`` | faces analysed per image (the largest ones first) |
-| ``LAB_WORKERS`` | ``cores // 2`` (1 to 4) | analyses run at once by the shared job pool (``core.jobs``) |
+| ``LAB_WORKERS`` | ``cores // 2`` (1 to 4) | analyses run at once by the shared job pool (``core.engine.jobs``) |
 | ``LAB_TORCH_THREADS`` | ``cores // LAB_WORKERS`` | torch intra-op threads per analysis; workers × threads ≤ cores, since more only slows a class down |
 | ``LAB_QUEUE_LIMIT`` | ``40`` | analyses that may wait for a worker; beyond it a student is told the lab is busy |
 """

@@ -6,9 +6,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.adversarial import METHODS, AttackResult, attack, epsilon_sweep
-from core.faces import Face
-from core.forge import ForgeSettings, self_blend
+from core.labs.adversarial import METHODS, AttackResult, attack, epsilon_sweep
+from core.engine.faces import Face
+from core.fakes.forge import ForgeSettings, self_blend
 from ui.draw import VERDICT_COLOURS
 from ui.explore import choose_photo, verdict_badge
 from ui.jobs import pooled_cache

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.explain import explain, overlay
+from core.engine.explain import explain, overlay
 from ui.draw import VERDICT_COLOURS, draw_faces
 from ui.inputs import image_input
 from ui.jobs import run_job

@@ -9,10 +9,10 @@ import time
 
 import streamlit as st
 
-from core.explain import explain, overlay
-from core.faces import load_sample
-from core.media import MediaError
-from core.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from core.engine.explain import explain, overlay
+from core.engine.faces import load_sample
+from core.engine.media import MediaError
+from core.engine.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import HEATMAP_READING, reading, timeline

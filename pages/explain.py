@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from core.explain import METHODS, explain, overlay, sanity_check
+from core.engine.explain import METHODS, explain, overlay, sanity_check
 from ui.inputs import image_input
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning

@@ -10,7 +10,7 @@ import json
 
 import streamlit as st
 
-from core.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, lesson_markdown, load_course,
+from core.classroom.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, lesson_markdown, load_course,
                           load_model_card, make_selfblend_figure, page_title, preset_key, registered_pages,
                           render_handout, split_figures)
 

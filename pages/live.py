@@ -1,7 +1,7 @@
 """Live webcam: face boxes and the smoothed deepfake score on the moving picture (streamlit-webrtc).
 
 The browser sends the camera stream to this server over WebRTC; each frame goes through
-core.live.LiveProcessor (shared models) and comes back annotated. Freeze hands the newest frame to the
+core.engine.live.LiveProcessor (shared models) and comes back annotated. Freeze hands the newest frame to the
 full photo analysis.
 """
 
@@ -14,8 +14,8 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from core.lessons import registered_pages
-from core.live import LiveProcessor
+from core.classroom.lessons import registered_pages
+from core.engine.live import LiveProcessor
 from ui.resources import get_lab, untrained_warning
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ if st.button("❄️ Freeze — analyse this frame in full", help="Sends the new
 
 inline = st.session_state.get(INLINE)
 if isinstance(inline, np.ndarray):
-    from core.explain import explain, overlay
+    from core.engine.explain import explain, overlay
     from ui.draw import VERDICT_COLOURS, draw_faces
 
     st.subheader("Frozen frame")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.faces import SAMPLES, Face, load_sample
-from core.forge import ForgeResult, ForgeSettings, self_blend
-from core.swap import SwapResult, swap_faces
+from core.engine.faces import SAMPLES, Face, load_sample
+from core.fakes.forge import ForgeResult, ForgeSettings, self_blend
+from core.fakes.swap import SwapResult, swap_faces
 from ui.explore import WORK_SIDE, face_view, find_faces, pick_face, remember_fake, score_column, working_copy
 from ui.inputs import image_input
 from ui.jobs import pooled_cache

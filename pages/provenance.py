@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.demo_identity import DEMO_LABEL, load_demo_identity
-from core.faces import SAMPLES, sample_image_path
-from core.media import MediaError, load_image
-from core.provenance import (CLAIMS, EDITS, INVALID, NONE, REMOTE, SAVING, TAMPERED, TRUSTED, UNREADABLE,
+from core.labs.demo_identity import DEMO_LABEL, load_demo_identity
+from core.engine.faces import SAMPLES, sample_image_path
+from core.engine.media import MediaError, load_image
+from core.labs.provenance import (CLAIMS, EDITS, INVALID, NONE, REMOTE, SAVING, TAMPERED, TRUSTED, UNREADABLE,
                              UNSUPPORTED, VALID_UNTRUSTED, CredentialReport, MetadataReport, SigningError,
                              edit_signed, pretty_json, read_credentials, read_metadata, sign_image)
 from ui.inputs import image_input

@@ -4,8 +4,8 @@ import time
 
 import streamlit as st
 
-from core.quiz_stats import Response, by_kind, compare, confidence_when
-from core.store import StoreError
+from core.classroom.quiz_stats import Response, by_kind, compare, confidence_when
+from core.classroom.store import StoreError
 from ui.classroom import (accuracy_by_kind, comparison_metrics, face_heatmap, get_gallery, open_store,
                           right_wrong_grid, show_item)
 from ui.resources import get_lab, untrained_warning

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from core.robustness import PERTURBATIONS, RobustnessReport, apply_chain, robustness_curves
+from core.labs.robustness import PERTURBATIONS, RobustnessReport, apply_chain, robustness_curves
 from ui.draw import VERDICT_COLOURS
 from ui.explore import choose_photo, gradcam_overlay, verdict_badge
 from ui.jobs import pooled_cache
@@ -26,7 +26,7 @@ def _curves(_lab, crop: np.ndarray) -> RobustnessReport:
 
 @pooled_cache(label="Cropping the face…", max_entries=64)
 def _crop(_lab, rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    from core.faces import Face
+    from core.engine.faces import Face
 
     return _lab.crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
 

@@ -7,8 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.roc import eval_scores_path, load_eval_scores, roc
-from core.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies, load_spectrum_model,
+from core.labs.roc import eval_scores_path, load_eval_scores, roc
+from core.labs.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies, load_spectrum_model,
                            power_spectrum, spectrum_model_path, to_gray_square)
 from ui.draw import VERDICT_COLOURS
 from ui.inputs import image_input
@@ -88,7 +88,7 @@ st.markdown(
 path = spectrum_model_path()
 model = _model(str(path), path.stat().st_mtime) if path.exists() else (
     "No spectrum classifier is installed (models/spectrum.json is missing). Train it with "
-    "`python -m core.train_spectrum`.")
+    "`python -m core.training.train_spectrum`.")
 if isinstance(model, str):
     st.warning(model + " The spectrum below is still computed; only the comparison and the score are missing.",
                icon="⚠️")

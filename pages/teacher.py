@@ -5,8 +5,8 @@ import time
 
 import streamlit as st
 
-from core.quiz_stats import Response, compare
-from core.store import check_passcode, teacher_passcode
+from core.classroom.quiz_stats import Response, compare
+from core.classroom.store import check_passcode, teacher_passcode
 from ui.classroom import (comparison_metrics, confusion_figure, get_gallery, item_difficulty, open_store,
                           refresh_gallery)
 from ui.resources import get_lab, untrained_warning

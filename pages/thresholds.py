@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.roc import EvalScores, alerts_sentence, base_rate, confusion_at, eval_scores_path, load_eval_scores, roc
+from core.labs.roc import EvalScores, alerts_sentence, base_rate, confusion_at, eval_scores_path, load_eval_scores, roc
 from ui.draw import VERDICT_COLOURS
 from ui.resources import get_lab
 
@@ -43,13 +43,13 @@ data: EvalScores | None = None
 if not path.exists():
     st.info(
         "No measured scores yet: `models/eval_scores.csv` appears once the lab's detector has been evaluated "
-        "(`python -m core.evaluate`). Until then, use the calculator below with detection rates you enter yourself.",
+        "(`python -m core.training.evaluate`). Until then, use the calculator below with detection rates you enter yourself.",
         icon="ℹ️",
     )
 else:
     loaded = _load(str(path), path.stat().st_mtime)
     if isinstance(loaded, str):
-        st.error(loaded + " Regenerate it with `python -m core.evaluate`.", icon="🚫")
+        st.error(loaded + " Regenerate it with `python -m core.training.evaluate`.", icon="🚫")
     else:
         data = loaded
 

@@ -20,20 +20,20 @@ torch.set_num_threads(1)  # the suite shares two cores with everything else
 @pytest.fixture(scope="session")
 def lab():
     """The engine as the app builds it (shipped checkpoint if present, otherwise untrained)."""
-    from core.analysis import load_lab
+    from core.engine.analysis import load_lab
 
     return load_lab()
 
 
 @pytest.fixture(scope="session")
 def grace() -> np.ndarray:
-    from core.faces import load_sample
+    from core.engine.faces import load_sample
 
     return load_sample("grace_hopper")
 
 
 @pytest.fixture(scope="session")
 def astronaut() -> np.ndarray:
-    from core.faces import load_sample
+    from core.engine.faces import load_sample
 
     return load_sample("astronaut")

@@ -1,5 +1,5 @@
 """Data-layer tests shared by the SQLite and the PostgreSQL modules: each module provides a ``store`` fixture
-(a fresh, empty :class:`core.store.Store`) and imports these functions, so both backends pass the same checks."""
+(a fresh, empty :class:`core.classroom.store.Store`) and imports these functions, so both backends pass the same checks."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from core import store as store_mod
-from core.store import CODE_ALPHABET, Store, StoreError
+from core.classroom import store as store_mod
+from core.classroom.store import CODE_ALPHABET, Store, StoreError
 
 ITEMS = [f"builtin/item-{i}" for i in range(6)]
 

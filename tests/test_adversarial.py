@@ -1,13 +1,13 @@
-"""Adversarial lab (core.adversarial): captum FGSM/PGD stay inside the ε-box and [0, 1], and push the
+"""Adversarial lab (core.labs.adversarial): captum FGSM/PGD stay inside the ε-box and [0, 1], and push the
 detector's "manipulated" logit down."""
 
 import numpy as np
 import pytest
 import torch
 
-from core.adversarial import attack, attack_tensor, psnr
-from core.detector import untrained_detector
-from core.forge import ForgeSettings, self_blend
+from core.labs.adversarial import attack, attack_tensor, psnr
+from core.engine.detector import untrained_detector
+from core.fakes.forge import ForgeSettings, self_blend
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_adversarial_rejects_bad_input(lab, fake_crop):
 
 
 def test_adversarial_epsilon_sweep_one_score_per_budget(lab, fake_crop):
-    from core.adversarial import epsilon_sweep
+    from core.labs.adversarial import epsilon_sweep
 
     levels, probs = epsilon_sweep(lab.detector, fake_crop, levels=(0, 2, 8))
     assert list(levels) == [0, 2, 8] and probs.shape == (3,)

@@ -26,10 +26,10 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.config import Limits
-from core.faces import load_sample
-from core.media import MediaError, encode_jpeg, encode_png, load_image, probe_video, write_h264
-from core.scenes import scene
-from core.video import analyze_video
+from core.engine.faces import load_sample
+from core.engine.media import MediaError, encode_jpeg, encode_png, load_image, probe_video, write_h264
+from core.fakes.scenes import scene
+from core.engine.video import analyze_video
 
 ROOT = Path(__file__).resolve().parent.parent
 # A refusal says what to do next, not only what went wrong.

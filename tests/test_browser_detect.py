@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from core.faces import load_sample
-from core.media import encode_jpeg
+from core.engine.faces import load_sample
+from core.engine.media import encode_jpeg
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")

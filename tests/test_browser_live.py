@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.live import moving_face_clip
+from core.engine.live import moving_face_clip
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.media import encode_jpeg
+from core.engine.media import encode_jpeg
 from pagetest import run as _run, texts as _texts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "detect_photo.py")

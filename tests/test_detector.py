@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from core.config import model_path
-from core.detector import BlendNet, DetectorMeta, fit_temperature, load_detector, save_detector, untrained_detector
-from core.forge import ForgeSettings, self_blend
+from core.engine.detector import BlendNet, DetectorMeta, fit_temperature, load_detector, save_detector, untrained_detector
+from core.fakes.forge import ForgeSettings, self_blend
 
 
 def test_save_load_round_trip_gives_identical_outputs(tmp_path):

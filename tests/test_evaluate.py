@@ -1,4 +1,4 @@
-"""core.evaluate on a tiny manifest it can be checked against by hand."""
+"""core.training.evaluate on a tiny manifest it can be checked against by hand."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from itertools import product
 import cv2
 import numpy as np
 
-from core import evaluate
-from core.forge import ForgeSettings, self_blend
+from core.training import evaluate
+from core.fakes.forge import ForgeSettings, self_blend
 
 
 def hand_auc(labels, scores) -> float:
@@ -55,7 +55,7 @@ def test_evaluate_manifest_matches_hand_computed_auc(tmp_path, lab, grace, astro
 
 def test_model_card_lists_every_target_with_its_measurement():
     """The card states each target beside the measured figure and says plainly which are not met."""
-    from core.model_card import render_markdown
+    from core.training.model_card import render_markdown
 
     card = {
         "version": "v", "architecture": "a", "input": "i", "temperature": 1.0, "training_data": "d",
@@ -79,7 +79,7 @@ def test_model_card_lists_every_target_with_its_measurement():
 
 
 def test_wilson_interval_matches_the_textbook_values():
-    from core.model_card import wilson_interval
+    from core.training.model_card import wilson_interval
 
     lo, hi = wilson_interval(9, 308)  # 2.9%: a rate resting on nine false alarms
     assert round(lo, 4) == 0.0154 and round(hi, 4) == 0.0546
@@ -87,7 +87,7 @@ def test_wilson_interval_matches_the_textbook_values():
 
 
 def test_model_card_shows_the_held_out_conditions_one_row_each():
-    from core.model_card import render_markdown
+    from core.training.model_card import render_markdown
 
     fig = {"n_pairs": 400, "auc": 0.9, "real_flagged": 0.03, "fakes_caught": 0.6}
     card = {

@@ -1,4 +1,4 @@
-"""Attributions (core/explain.py) on real face crops from the bundled samples."""
+"""Attributions (core/engine/explain.py) on real face crops from the bundled samples."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.explain import METHODS, explain, overlay, randomized_copy, sanity_check
+from core.engine.explain import METHODS, explain, overlay, randomized_copy, sanity_check
 
 
 @pytest.fixture(scope="module")

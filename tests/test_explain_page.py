@@ -6,8 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core.explain import METHODS
-from core.media import encode_png
+from core.engine.explain import METHODS
+from core.engine.media import encode_png
 from pagetest import run as _run
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "explain.py")

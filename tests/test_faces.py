@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.faces import FaceExtractor, crop_face, transform_points
+from core.engine.faces import FaceExtractor, crop_face, transform_points
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_channels_last_networks_find_the_same_faces_as_the_default_layout():
     """The speed-up (channels-last MTCNN weights) must not move a single box or landmark."""
     import torch
 
-    from core.scenes import scene
+    from core.fakes.scenes import scene
 
     img = scene(1280, 720, 4)
     fast = FaceExtractor()

@@ -1,9 +1,9 @@
-"""Make-a-fake lab, self-blend generator (core.forge): determinism, mask, and where the fake differs."""
+"""Make-a-fake lab, self-blend generator (core.fakes.forge): determinism, mask, and where the fake differs."""
 
 import numpy as np
 import pytest
 
-from core.forge import ForgeSettings, face_hull, face_mask, self_blend
+from core.fakes.forge import ForgeSettings, face_hull, face_mask, self_blend
 
 
 @pytest.fixture(scope="module")

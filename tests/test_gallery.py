@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import gallery as gal
-from core.analysis import Lab
-from core.faces import SAMPLES
-from core.forge import ForgeSettings, self_blend
-from core.media import encode_jpeg, encode_png, load_image
+from core.classroom import gallery as gal
+from core.engine.analysis import Lab
+from core.engine.faces import SAMPLES
+from core.fakes.forge import ForgeSettings, self_blend
+from core.engine.media import encode_jpeg, encode_png, load_image
 from quiz_helpers import MemoExtractor, shared_data_dir
 
 
@@ -91,7 +91,7 @@ def test_swap_items_are_skipped_cleanly_without_the_swap_module(memo_lab, tmp_pa
     monkeypatch.setattr(gal, "_swap_function", lambda: None)
     items, notes = gal.build_builtin(memo_lab, tmp_path / "builtin")
     assert items and not any(it.kind == "face swap" for it in items)
-    assert any("core.swap" in n for n in notes)
+    assert any("core.fakes.swap" in n for n in notes)
 
 
 def test_score_cache_is_keyed_by_model_version_and_content(memo_lab, gallery, tmp_path, monkeypatch):
@@ -162,7 +162,7 @@ def test_teacher_folder_conflicting_labels_and_missing_folder(tmp_path, grace):
 
 
 def test_teacher_images_and_videos_are_scored(memo_lab, gallery, tmp_path, grace, monkeypatch, tmp_path_factory):
-    from core.video import moving_face_clip
+    from core.engine.video import moving_face_clip
 
     root = _teacher_folder(tmp_path, grace)
     (root / "fake" / "clip.mp4").write_bytes(moving_face_clip(grace, width=256, height=192, seconds=1.0, fps=6))

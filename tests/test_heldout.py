@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from core.config import model_path
-from core.detector import load_detector
-from core.faces import FaceExtractor
-from core.heldout import FACE_WIDTHS_PX, FORGE_CONDITIONS, JPEG_QUALITIES, conditions
+from core.engine.detector import load_detector
+from core.engine.faces import FaceExtractor
+from core.training.heldout import FACE_WIDTHS_PX, FORGE_CONDITIONS, JPEG_QUALITIES, conditions
 
 
 def test_conditions_cover_forge_jpeg_and_small_faces(grace, astronaut):

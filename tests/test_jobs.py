@@ -1,4 +1,4 @@
-"""The shared job pool (core/jobs.py): one job per session, FIFO, bounded queue, bounded concurrency, and
+"""The shared job pool (core/engine/jobs.py): one job per session, FIFO, bounded queue, bounded concurrency, and
 the torch-thread budget from core/config.py; plus the Faces page going through it (ui/jobs.py)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import config
-from core.jobs import JobPool, LabBusy, SessionBusy
+from core.engine.jobs import JobPool, LabBusy, SessionBusy
 
 FACES_PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "faces.py")
 
@@ -124,7 +124,7 @@ def test_workers_times_threads_fit_the_cores(monkeypatch):
 def test_load_lab_applies_the_thread_budget(monkeypatch):
     import torch
 
-    from core.analysis import load_lab
+    from core.engine.analysis import load_lab
 
     before = torch.get_num_threads()
     monkeypatch.setenv("LAB_WORKERS", "1")
@@ -140,10 +140,10 @@ def test_load_lab_applies_the_thread_budget(monkeypatch):
 def full_pool(monkeypatch):
     """The server's pool replaced by a full one (one busy worker, no waiting room). Calling the fixture's
     value frees it and returns once the worker is idle."""
-    import core.jobs
+    import core.engine.jobs
 
     pool = JobPool(workers=1, max_waiting=0)
-    monkeypatch.setattr(core.jobs, "_POOL", pool)
+    monkeypatch.setattr(core.engine.jobs, "_POOL", pool)
     release = _blocker(pool)
 
     def free():
@@ -157,7 +157,7 @@ def full_pool(monkeypatch):
 
 def test_faces_page_says_the_lab_is_busy_then_works_on_try_again(full_pool, grace):
     """A full pool answers with a message and a Try again button, not a hang or a traceback."""
-    from core.media import encode_jpeg
+    from core.engine.media import encode_jpeg
 
     at = AppTest.from_file(FACES_PAGE)
     at.run(timeout=180)
@@ -209,11 +209,11 @@ def test_run_job_returns_the_result_and_polls_progress_from_the_page_thread():
 
 def test_big_photo_decodes_from_many_sessions_are_bounded(monkeypatch, grace):
     """Decoding is memory-hungry (≈340 MB for 40 MP): at most as many at once as the pool has workers."""
-    import core.media
-    from core.media import encode_jpeg, load_image
+    import core.engine.media
+    from core.engine.media import encode_jpeg, load_image
 
-    monkeypatch.setattr(core.media, "_DECODE_SLOTS", threading.BoundedSemaphore(2))
-    real = core.media._to_rgb
+    monkeypatch.setattr(core.engine.media, "_DECODE_SLOTS", threading.BoundedSemaphore(2))
+    real = core.engine.media._to_rgb
     lock = threading.Lock()
     now = peak = 0
 
@@ -229,7 +229,7 @@ def test_big_photo_decodes_from_many_sessions_are_bounded(monkeypatch, grace):
             with lock:
                 now -= 1
 
-    monkeypatch.setattr(core.media, "_to_rgb", counting)
+    monkeypatch.setattr(core.engine.media, "_to_rgb", counting)
     payload = encode_jpeg(grace)
     shapes: list[tuple] = []
     threads = [threading.Thread(target=lambda: shapes.append(load_image(payload).shape)) for _ in range(8)]

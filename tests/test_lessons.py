@@ -12,10 +12,10 @@ import pytest
 import yaml
 from PIL import Image
 
-from core import lessons as L
+from core.classroom import lessons as L
 
 ROOT = Path(__file__).resolve().parent.parent
-# The page names planned in the helper brief, kept here independently of core.lessons.PLANNED_PAGES.
+# The page names planned in the helper brief, kept here independently of core.classroom.lessons.PLANNED_PAGES.
 PLANNED = {
     "pages/home.py", "pages/faces.py", "pages/detect_photo.py", "pages/detect_video.py", "pages/explain.py",
     "pages/lessons.py", "pages/make_a_fake.py", "pages/robustness.py", "pages/adversarial.py",
@@ -68,7 +68,7 @@ def test_every_lesson_has_metadata(path):
 
 @pytest.mark.parametrize("path", LESSON_FILES, ids=lambda p: p.stem)
 def test_linked_pages_are_planned_pages(path):
-    from core.faces import SAMPLES
+    from core.engine.faces import SAMPLES
 
     meta, _ = _raw(path)
     for page in [meta["lab"], *meta.get("more_labs", [])]:
@@ -315,7 +315,7 @@ def test_presets_reach_the_pages_image_input(course):
 
 def test_stated_crop_size_matches_the_code(course):
     """Lesson text states the detector's input size; keep it in step with the crop the lab really uses."""
-    from core.faces import DEFAULT_CROP_SIZE
+    from core.engine.faces import DEFAULT_CROP_SIZE
 
     assert f"{DEFAULT_CROP_SIZE} × {DEFAULT_CROP_SIZE} pixels" in course.lessons["05-how-detectors-work"].body
     assert any(str(DEFAULT_CROP_SIZE) in o for q in course.lessons["05-how-detectors-work"].questions for o in q.options)

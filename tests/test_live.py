@@ -8,10 +8,10 @@ import time
 import numpy as np
 import pytest
 
-from core.analysis import Lab
+from core.engine.analysis import Lab
 from core.config import ROOT
-from core.draw import VERDICT_COLOURS
-from core.live import LiveProcessor, LiveSettings, ScoreWindow, moving_face_clip
+from core.engine.draw import VERDICT_COLOURS
+from core.engine.live import LiveProcessor, LiveSettings, ScoreWindow, moving_face_clip
 
 
 @pytest.fixture(scope="module")
@@ -256,10 +256,10 @@ def test_freeze_hands_the_newest_frame_to_the_photo_page(clip, no_webrtc):
 
 
 def test_freeze_analyses_inline_when_the_photo_page_is_missing(clip, no_webrtc, monkeypatch):
-    import core.lessons
+    import core.classroom.lessons
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setattr(core.lessons, "registered_pages", lambda *a, **k: {"pages/home.py", "pages/live.py"})
+    monkeypatch.setattr(core.classroom.lessons, "registered_pages", lambda *a, **k: {"pages/home.py", "pages/live.py"})
     at = AppTest.from_file(str(ROOT / "pages" / "live.py"), default_timeout=180).run()
     at.session_state["live_processor"].process(clip[7])
     next(b for b in at.button if "Freeze" in b.label).click().run()

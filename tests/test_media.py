@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core.config import Limits
-from core.media import MediaError, load_image, probe_video, read_frames, sample_frame_indices, write_h264
+from core.engine.media import MediaError, load_image, probe_video, read_frames, sample_frame_indices, write_h264
 
 
 def encode(img: Image.Image, fmt: str, **kw) -> bytes:

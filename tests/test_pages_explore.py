@@ -15,7 +15,7 @@ PAGES = Path(__file__).resolve().parent.parent / "pages"
 @pytest.fixture(scope="module")
 def two_faces_png(grace, astronaut) -> bytes:
     """One photo with two people side by side (PNG bytes)."""
-    from core.media import encode_png
+    from core.engine.media import encode_png
 
     h = max(grace.shape[0], astronaut.shape[0])
     canvas = np.full((h, grace.shape[1] + astronaut.shape[1], 3), 255, np.uint8)
@@ -60,7 +60,7 @@ def test_swap_page_two_faces_in_one_uploaded_photo(two_faces_png):
 
 
 def test_forge_page_says_when_there_is_no_face_or_a_bad_file():
-    from core.media import encode_png
+    from core.engine.media import encode_png
 
     at = _run(AppTest.from_file(str(PAGES / "make_a_fake.py")))
     at.radio(key="fake_source").set_value("Upload a photo")
@@ -88,7 +88,7 @@ def test_robust_page_curves_and_sliders():
 
 
 def test_robust_page_uses_the_fake_made_on_make_a_fake(grace, lab):
-    from core.forge import self_blend
+    from core.fakes.forge import self_blend
     from ui.explore import FAKE_KEY, MadeFake
 
     face = lab.extractor.detect(grace, crops=False)[0]
@@ -119,7 +119,7 @@ def test_adversarial_page_attacks_within_eps():
 def test_forge_page_works_on_a_smaller_copy_of_a_large_photo(grace):
     import cv2
 
-    from core.media import encode_jpeg
+    from core.engine.media import encode_jpeg
 
     big = cv2.resize(grace, (grace.shape[1] * 3, grace.shape[0] * 3), interpolation=cv2.INTER_CUBIC)  # 1536×1800
     at = _run(AppTest.from_file(str(PAGES / "make_a_fake.py")))

@@ -14,11 +14,11 @@ import pytest
 from cryptography import x509
 from PIL import Image
 
-from core import provenance as prov
+from core.labs import provenance as prov
 from core.config import ROOT
-from core.demo_identity import DEMO_LABEL, SIGNER_NAME, load_demo_identity
-from core.faces import sample_image_path
-from core.media import encode_jpeg, encode_png, load_image
+from core.labs.demo_identity import DEMO_LABEL, SIGNER_NAME, load_demo_identity
+from core.engine.faces import sample_image_path
+from core.engine.media import encode_jpeg, encode_png, load_image
 
 
 @pytest.fixture(scope="module")
@@ -360,7 +360,7 @@ def test_video_credentials_are_read_and_a_changed_video_is_tampered(identity):
     """The reader is not image-only: sign a small MP4 with c2pa directly, read it, then alter its media data."""
     import c2pa
 
-    from core.media import write_h264
+    from core.engine.media import write_h264
 
     frames = [np.full((48, 64, 3), 40 + 10 * i, np.uint8) for i in range(6)]
     video = write_h264(frames, fps=6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store import get_store
+from core.classroom.store import get_store
 from quiz_helpers import shared_data_dir
 from pagetest import texts as _texts
 
@@ -44,7 +44,7 @@ def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
     assert any("Choose real or fake" in w.value for w in at.warning)
     assert at.session_state["quiz"]["phase"] == "ask"
 
-    from core.gallery import load_gallery
+    from core.classroom.gallery import load_gallery
     from ui.resources import get_lab
 
     gallery = load_gallery(get_lab())  # the page's items and scores, read back from the data folder
@@ -75,7 +75,7 @@ def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
 
 def test_class_round_stores_answers_under_the_nickname_only(env):
     store = get_store()
-    from core.gallery import load_gallery
+    from core.classroom.gallery import load_gallery
     from ui.resources import get_lab
 
     gallery = load_gallery(get_lab())

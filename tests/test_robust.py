@@ -1,10 +1,10 @@
-"""Robustness lab (core.robustness): curves have one point per setting, scores are probabilities, and
+"""Robustness lab (core.labs.robustness): curves have one point per setting, scores are probabilities, and
 each change does what its name says."""
 
 import numpy as np
 import pytest
 
-from core.robustness import PERTURBATIONS, apply_chain, perturb, robustness_curves
+from core.labs.robustness import PERTURBATIONS, apply_chain, perturb, robustness_curves
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from core.roc import alerts_sentence, base_rate, confusion_at, load_eval_scores, roc
+from core.labs.roc import alerts_sentence, base_rate, confusion_at, load_eval_scores, roc
 
 # A small case worked by hand: fakes score 0.35 and 0.8, real items 0.1 and 0.4.
 LABELS = [0, 0, 1, 1]

@@ -50,7 +50,7 @@ def test_roc_page_with_scores_threshold_and_family_filter(scores_csv):
     at = _run(AppTest.from_file(PAGE))
     assert len(at.get("plotly_chart")) == 3  # ROC, histograms, alerts bar
     slider = at.slider(key="thr_threshold")
-    from core.analysis import load_lab  # the default is the detector's own "likely manipulated" boundary
+    from core.engine.analysis import load_lab  # the default is the detector's own "likely manipulated" boundary
 
     assert slider.value == pytest.approx(load_lab().detector.meta.likely_manipulated_from)
     auc_all = float(at.metric[3].value)

@@ -1,10 +1,10 @@
-"""Generated scenes (core/scenes.py): the inputs of tests and benchmarks on a fresh machine."""
+"""Generated scenes (core/fakes/scenes.py): the inputs of tests and benchmarks on a fresh machine."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from core.scenes import moving_face_frames, scene
+from core.fakes.scenes import moving_face_frames, scene
 
 
 def test_scene_without_faces_is_just_the_backdrop():

@@ -17,7 +17,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from core.media import encode_jpeg
+from core.engine.media import encode_jpeg
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ class _Payload:
 
 
 def _evil_checkpoint(path: Path, marker: Path) -> Path:
-    from core.detector import BlendNet, DetectorMeta
+    from core.engine.detector import BlendNet, DetectorMeta
 
     state = BlendNet().state_dict()
     torch.save({"meta": DetectorMeta().to_json(), "model": state, "x": _Payload(marker)}, str(path))
@@ -42,8 +42,8 @@ def _evil_checkpoint(path: Path, marker: Path) -> Path:
 
 @pytest.mark.parametrize("suffix", [".pt", ".safetensors", ".bin"])
 def test_a_pickled_checkpoint_is_refused_without_running_its_code(tmp_path, suffix):
-    from core.analysis import load_lab
-    from core.detector import load_detector
+    from core.engine.analysis import load_lab
+    from core.engine.detector import load_detector
 
     marker = tmp_path / "pwned"
     ckpt = _evil_checkpoint(tmp_path / f"model{suffix}", marker)
@@ -75,7 +75,7 @@ def test_no_code_loads_pickles():
     """Every torch.load passes weights_only=True; nothing calls pickle/joblib/dill loads or allow_pickle=True."""
     problems = []
     for folder in ("core", "ui", "pages", "bench"):
-        for path in sorted((ROOT / folder).glob("*.py")):
+        for path in sorted((ROOT / folder).rglob("*.py")):
             tree = ast.parse(path.read_text(encoding="utf-8"))
             for call, name in _calls(tree):
                 kwargs = {k.arg: ast.unparse(k.value) for k in call.keywords}
@@ -103,7 +103,7 @@ def test_streamlit_config_keeps_xsrf_and_cors_protection_and_an_upload_limit():
 
 def test_teacher_gallery_never_reads_outside_its_folder(tmp_path, grace):
     """Relative escapes, absolute paths, a symlinked file and a symlinked labelled folder are all refused."""
-    from core.gallery import scan_teacher_dir
+    from core.classroom.gallery import scan_teacher_dir
 
     small = encode_jpeg(np.ascontiguousarray(grace[::4, ::4]))
     outside = tmp_path / "private"
@@ -128,7 +128,7 @@ def test_teacher_gallery_never_reads_outside_its_folder(tmp_path, grace):
 def test_teacher_passcode_is_compared_in_constant_time(monkeypatch):
     import hmac
 
-    from core import store
+    from core.classroom import store
 
     seen = []
     real = hmac.compare_digest
@@ -173,7 +173,7 @@ def watch() -> _WriteWatch:
 
 
 def test_uploads_are_never_written_to_disk(watch, tmp_path, monkeypatch, grace, lab):
-    from core.video import analyze_video, moving_face_clip
+    from core.engine.video import analyze_video, moving_face_clip
 
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path / "data"))
     photo = encode_jpeg(grace)
@@ -241,7 +241,7 @@ def test_privacy_statement_names_everything_the_lab_stores():
     import re
 
     stored = set()
-    for path in (ROOT / "core").glob("*.py"):
+    for path in (ROOT / "core").rglob("*.py"):
         stored |= set(re.findall(r"data_dir\(\)\)?\s*/\s*[\"']([^\"']+)[\"']", path.read_text(encoding="utf-8")))
     assert {"lab.db", "gallery", "demo_identity"} <= stored
     at = AppTest.from_file(str(ROOT / "pages" / "about.py"))

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from core.config import ROOT
-from core.spectrum import (N_BINS, SIZE, azimuthal_spectrum, frequencies, load_spectrum_model, power_spectrum,
+from core.labs.spectrum import (N_BINS, SIZE, azimuthal_spectrum, frequencies, load_spectrum_model, power_spectrum,
                            to_gray_square)
 
 
@@ -80,7 +80,7 @@ def test_spectrum_model_file_is_checked(tmp_path):
 def test_spectrum_training_script_end_to_end(tmp_path, capsys):
     """On a tiny made-up set with an obvious up-sampling fingerprint the script must separate the classes,
     write a model that loads, and end with one JSON line of figures."""
-    from core.train_spectrum import main
+    from core.training.train_spectrum import main
 
     rng = np.random.default_rng(0)
     for sub in ("real", "fake"):

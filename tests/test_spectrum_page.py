@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from core.media import encode_png
-from core.spectrum import load_spectrum_model
+from core.engine.media import encode_png
+from core.labs.spectrum import load_spectrum_model
 from pagetest import run as _run, texts as _texts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "spectrum.py")

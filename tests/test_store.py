@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from core import store as store_mod
-from core.store import Store, check_passcode, database_url
+from core.classroom import store as store_mod
+from core.classroom.store import Store, check_passcode, database_url
 from store_cases import *  # noqa: F401,F403 - the shared backend checks run here against SQLite
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from core.store import Store
+from core.classroom.store import Store
 from store_cases import *  # noqa: F401,F403 - the shared backend checks run here against PostgreSQL
 
 

@@ -1,10 +1,10 @@
-"""Make-a-fake lab, face swap (core.swap): shapes, determinism, and that only the face region changes."""
+"""Make-a-fake lab, face swap (core.fakes.swap): shapes, determinism, and that only the face region changes."""
 
 import numpy as np
 import pytest
 
-from core.swap import SwapResult, align_transform, swap_faces
-from core.faces import transform_points
+from core.fakes.swap import SwapResult, align_transform, swap_faces
+from core.engine.faces import transform_points
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store import get_store
+from core.classroom.store import get_store
 from quiz_helpers import shared_data_dir
 from pagetest import texts as _texts
 
@@ -75,7 +75,7 @@ def test_session_lifecycle_live_results_export_close_delete(env, monkeypatch):
     assert any("No answers yet" in i.value for i in at.info)
 
     # Three students answer; the teacher's next refresh shows them.
-    from core.gallery import load_gallery
+    from core.classroom.gallery import load_gallery
     from ui.resources import get_lab
 
     gallery = load_gallery(get_lab())

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import torch
 
-from core.detector import load_detector
-from core.train import PairStream, TrainConfig, export, person_split, train
+from core.engine.detector import load_detector
+from core.training.train import PairStream, TrainConfig, export, person_split, train
 
 
 def test_person_split_keeps_every_person_on_one_side():
@@ -26,7 +26,7 @@ def test_person_split_keeps_every_person_on_one_side():
 
 
 def test_a_batch_depends_only_on_seed_and_step(grace, astronaut):
-    from core.faces import FaceExtractor
+    from core.engine.faces import FaceExtractor
 
     ex = FaceExtractor()
     faces = [ex.detect(img, crops=False)[0] for img in (grace, astronaut)]

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from core.config import Limits
-from core.detector import VERDICTS
-from core.media import MediaError, write_h264
-from core.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from core.engine.detector import VERDICTS
+from core.engine.media import MediaError, write_h264
+from core.engine.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
 
 N = 8
 

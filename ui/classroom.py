@@ -6,12 +6,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.analysis import Lab
+from core.engine.analysis import Lab
 from core.config import data_dir
-from core.gallery import Gallery, GalleryItem, load_gallery
-from core.media import load_image
-from core.quiz_stats import Comparison, ItemRow
-from core.store import Store, get_store
+from core.classroom.gallery import Gallery, GalleryItem, load_gallery
+from core.engine.media import load_image
+from core.classroom.quiz_stats import Comparison, ItemRow
+from core.classroom.store import Store, get_store
 
 RIGHT, WRONG = "#0072B2", "#D55E00"  # Okabe–Ito blue and vermillion (colour-blind safe)
 NAMES = ("real", "fake")
@@ -48,8 +48,8 @@ def open_store() -> Store | None:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _heatmap(item_id: str, model_version: str, _item: GalleryItem, _lab: Lab, box: tuple, landmarks: tuple):
-    from core.explain import explain, overlay
-    from core.faces import Face
+    from core.engine.explain import explain, overlay
+    from core.engine.faces import Face
 
     rgb = load_image(_item.path)
     face = Face(box=np.asarray(box, np.float32), landmarks=np.asarray(landmarks, np.float32), prob=1.0)

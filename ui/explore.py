@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from core.analysis import FaceResult, Lab
-from core.explain import explain, overlay
-from core.faces import Face, crop_face
+from core.engine.analysis import FaceResult, Lab
+from core.engine.explain import explain, overlay
+from core.engine.faces import Face, crop_face
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab

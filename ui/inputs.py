@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.faces import SAMPLES, load_sample
-from core.media import IMAGE_EXTENSIONS, MediaError, load_image
+from core.engine.faces import SAMPLES, load_sample
+from core.engine.media import IMAGE_EXTENSIONS, MediaError, load_image
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

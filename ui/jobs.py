@@ -1,4 +1,4 @@
-"""Run a page's heavy analysis in the shared job pool (:mod:`core.jobs`), one at a time per browser session.
+"""Run a page's heavy analysis in the shared job pool (:mod:`core.engine.jobs`), one at a time per browser session.
 
 Pages call ``result = run_job(fn, *args)`` where they would have called ``fn(*args)``. While the job waits
 for a worker the page says how many analyses are ahead; when the lab is full it says so and stops the
@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
-from core.jobs import LabBusy, get_pool
+from core.engine.jobs import LabBusy, get_pool
 
 _SESSION_KEY = "_lab_job_session"
 _POLL_S = 0.25

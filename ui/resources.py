@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.analysis import Lab, load_lab
+from core.engine.analysis import Lab, load_lab
 
 
 @st.cache_resource(show_spinner="Loading the face detector and the lab's model (first use only)…")
 def get_lab() -> Lab:
-    """The shared engine (thread-safe; see core.analysis.Lab)."""
+    """The shared engine (thread-safe; see core.engine.analysis.Lab)."""
     lab = load_lab()
     # Warm up once so the first student does not wait for lazy initialisation.
     import numpy as np
@@ -23,6 +23,6 @@ def untrained_warning(lab: Lab) -> None:
     if not lab.trained:
         st.warning(
             "No trained detector is installed (models/detector.safetensors is missing), so the lab is running an "
-            "**untrained** network: its scores are random and mean nothing. Train one with `python -m core.train`.",
+            "**untrained** network: its scores are random and mean nothing. Train one with `python -m core.training.train`.",
             icon="⚠️",
         )

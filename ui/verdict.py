@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.detector import VERDICTS, DetectorMeta
+from core.engine.detector import VERDICTS, DetectorMeta
 from ui.draw import VERDICT_COLOURS
 
 

@@ -190,6 +190,6 @@ SAMPLES = {"grace_hopper": "Grace Hopper (matplotlib sample)", "astronaut": "Eil
 
 def load_sample(name: str) -> np.ndarray:
     """A built-in sample photo as an RGB uint8 array."""
-    from core.media import load_image
+    from core.engine.media import load_image
 
     return load_image(sample_image_path(name))

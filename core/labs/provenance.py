@@ -5,7 +5,7 @@ store with c2pa-python **offline** (no remote manifests, no OCSP, no network hos
 plain words, and keeps two questions apart that people often merge: *is the credential intact?* (the
 signature matches and the content has not changed since signing) and *do I trust the signer?* (its
 certificate leads to a root on a trust list). It can also sign images with the lab's local DEMO identity
-(:mod:`core.demo_identity`) and make the edits that break or remove a credential, for the Provenance lab.
+(:mod:`core.labs.demo_identity`) and make the edits that break or remove a credential, for the Provenance lab.
 
 Everything works on bytes in memory (c2pa streams and Pillow read from ``io.BytesIO``); nothing is written
 to disk. All validation codes below are the C2PA specification's (section "Validation").
@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from core import __version__
-from core.demo_identity import DemoIdentity, load_demo_identity
-from core.media import encode_jpeg
+from core.labs.demo_identity import DemoIdentity, load_demo_identity
+from core.engine.media import encode_jpeg
 
 # ----------------------------------------------------------------------------------------------- settings
 
@@ -657,7 +657,7 @@ def as_jpeg(data: bytes, rgb: np.ndarray | None = None, quality: int = 92) -> by
     if sniff_mime(data) == "image/jpeg":
         return bytes(data)
     if rgb is None:
-        from core.media import load_image
+        from core.engine.media import load_image
 
         rgb = load_image(data)
     return encode_jpeg(rgb, quality=quality)
@@ -729,7 +729,7 @@ def edit_signed(signed: bytes, rgb: np.ndarray, edit: str, saving: str, *, landm
     elif edit == "fake":
         if landmarks is None:
             raise ValueError("a fake needs the face's landmarks")
-        from core.forge import ForgeSettings, self_blend
+        from core.fakes.forge import ForgeSettings, self_blend
 
         out = self_blend(rgb, landmarks, seed, ForgeSettings(blend=1.0, color_shift=0.8, mask_scale=1.0)).fake
     else:

@@ -2,7 +2,7 @@
 
 The processor never queues work. Faces are found on a small copy of the frame every ``detect_every``-th
 frame (boxes are reused in between) and scored every ``score_every``-th frame through the shared
-:class:`core.analysis.Lab` — the same detector, crop function and calibration as every other page.
+:class:`core.engine.analysis.Lab` — the same detector, crop function and calibration as every other page.
 Each face's fake probability is averaged over the last ``window_s`` seconds, so the label does not
 flicker with every frame. Nothing ever queues: a frame that arrives while another is being analysed
 comes straight back with the last boxes and scores drawn on it. For video, ``process(frame, wait=False)``
@@ -22,9 +22,9 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from core.analysis import Lab
-from core.draw import NEUTRAL, VERDICT_COLOURS
-from core.faces import Face
+from core.engine.analysis import Lab
+from core.engine.draw import NEUTRAL, VERDICT_COLOURS
+from core.engine.faces import Face
 
 
 @dataclass(frozen=True)
@@ -386,7 +386,7 @@ def moving_face_clip(n: int, *, width: int = 640, height: int = 480, sample: str
     stays inside it: the pasted photo's straight edges would otherwise look like a splice. Built from a
     photo an installed package ships, so it works offline on a fresh machine.
     """
-    from core.faces import load_sample
+    from core.engine.faces import load_sample
 
     photo = load_sample(sample)
     ph, pw = photo.shape[:2]

@@ -44,7 +44,7 @@ PLANNED_PAGES = (
 # The image-input key each page passes to ui.inputs.image_input, where it is not the page file's stem:
 # a lesson's "Try it" sets st.session_state[f"{key}_preset"] so the page opens on the lesson's sample.
 PRESET_KEYS = {"pages/make_a_fake.py": "fake", "pages/robustness.py": "robust", "pages/adversarial.py": "adv"}
-SAMPLE_NAMES = ("grace_hopper", "astronaut")  # core.faces.SAMPLES, listed here so loading needs no torch
+SAMPLE_NAMES = ("grace_hopper", "astronaut")  # core.engine.faces.SAMPLES, listed here so loading needs no torch
 MISSING_CARD = "(measured figures appear here once the model card is generated)"
 MISSING_KEY = "(not in the model card yet)"
 
@@ -466,17 +466,17 @@ def lesson_markdown(lesson: Lesson, course: Course, card: Mapping[str, Any] | No
 
 
 def _png(rgb: np.ndarray) -> bytes:
-    from core.media import encode_png
+    from core.engine.media import encode_png
 
     return encode_png(np.ascontiguousarray(rgb))
 
 
 def make_selfblend_figure(extractor, sample: str = "grace_hopper", seed: int = 7, size: int = 192) -> Figure | None:
     """The lab's own illustration of lesson 2: a sample face, the blending mask, the self-blended fake and
-    the amplified difference, all as aligned crops. ``extractor`` is a :class:`core.faces.FaceExtractor`.
+    the amplified difference, all as aligned crops. ``extractor`` is a :class:`core.engine.faces.FaceExtractor`.
     Returns None when no face is found (the lessons then go without the picture)."""
-    from core.faces import crop_face, load_sample
-    from core.forge import ForgeSettings, self_blend
+    from core.engine.faces import crop_face, load_sample
+    from core.fakes.forge import ForgeSettings, self_blend
 
     rgb = load_sample(sample)
     faces = extractor.detect(rgb, crops=False, max_faces=1)

@@ -1,6 +1,6 @@
 """Where the detector's self-blend score is won and lost: held-out people under controlled conditions.
 
-    python -m core.heldout --run runs/sbi --out runs/heldout
+    python -m core.training.heldout --run runs/sbi --out runs/heldout
 
 The validation AUC mixes every condition training draws (blend strength, colour change, JPEG, lower
 resolution). This measures them one at a time on the same held-out people, with the app's crop function:
@@ -20,11 +20,11 @@ import cv2
 import numpy as np
 
 from core.config import model_path
-from core.detector import Detector, load_detector
-from core.faces import crop_face
-from core.forge import ForgeSettings, self_blend
-from core.robustness import jpeg
-from core.train import TrainConfig, auc, load_split
+from core.engine.detector import Detector, load_detector
+from core.engine.faces import crop_face
+from core.fakes.forge import ForgeSettings, self_blend
+from core.labs.robustness import jpeg
+from core.training.train import TrainConfig, auc, load_split
 
 FORGE_CONDITIONS = {
     "clean, random forge settings": ForgeSettings(),

@@ -1,8 +1,8 @@
 """Measure the detector on labelled media with the app's own analysis path.
 
-    python -m core.evaluate --manifest ../shared/data/dev-eval/manifest.csv --out runs/eval
-    python -m core.evaluate --folder some/dir              # some/dir/real/*, some/dir/fake/*
-    python -m core.evaluate --utkface ../shared/data/faces/utkface --out runs/fair   # false alarms per group
+    python -m core.training.evaluate --manifest ../shared/data/dev-eval/manifest.csv --out runs/eval
+    python -m core.training.evaluate --folder some/dir              # some/dir/real/*, some/dir/fake/*
+    python -m core.training.evaluate --utkface ../shared/data/faces/utkface --out runs/fair   # false alarms per group
 
 A manifest is a CSV with ``path,label`` (label real/fake or 0/1; paths relative to the CSV's folder) and
 optionally ``media`` and ``kind``; with ``kind`` (or a ``--family-map`` JSON mapping kind → families) the
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.analysis import Lab, load_lab
-from core.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, load_image
-from core.roc import parse_label
+from core.engine.analysis import Lab, load_lab
+from core.engine.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, load_image
+from core.labs.roc import parse_label
 
 
 @dataclass
@@ -78,7 +78,7 @@ def score_item(lab: Lab, item: Item, n_frames: int = 32) -> None:
     """Fill in the item's score(s) with the app's analysis path; failures are recorded, not raised."""
     try:
         if item.media == "video":
-            from core.video import analyze_video
+            from core.engine.video import analyze_video
 
             report = analyze_video(lab, item.path, n_frames=n_frames, keep_frames=False)
             probs = np.asarray(report.frame_probs, np.float64)

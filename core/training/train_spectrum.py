@@ -1,8 +1,8 @@
 """Train the lab's spectrum classifier (fully generated faces vs real photos) and measure it honestly.
 
-    python -m core.train_spectrum [--data ../shared/data/dev-eval/gan] [--out models/spectrum.json] [--seed 0]
+    python -m core.training.train_spectrum [--data ../shared/data/dev-eval/gan] [--out models/spectrum.json] [--seed 0]
 
-Reads ``real/`` and ``fake/`` images, computes each one's 1-D power spectrum (:mod:`core.spectrum`), holds out a
+Reads ``real/`` and ``fake/`` images, computes each one's 1-D power spectrum (:mod:`core.labs.spectrum`), holds out a
 stratified test split (fixed seed), and fits standardisation + logistic regression on the rest, choosing the
 regularisation strength by cross-validation inside the training split only. It reports the held-out AUC (with a
 bootstrap 95% interval) and a nested 5-fold cross-validated AUC over all images, saves a small JSON model and
@@ -24,8 +24,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from core.config import ROOT
-from core.media import IMAGE_EXTENSIONS, load_image
-from core.spectrum import N_BINS, SIZE, SpectrumModel, auc_in_words, power_spectrum
+from core.engine.media import IMAGE_EXTENSIONS, load_image
+from core.labs.spectrum import N_BINS, SIZE, SpectrumModel, auc_in_words, power_spectrum
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev-eval" / "gan"
 C_GRID = (0.01, 0.1, 1.0, 10.0)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import cv2
 import numpy as np
 
-from core.faces import load_sample
+from core.engine.faces import load_sample
 
 _NAMES = ("grace_hopper", "astronaut")
 

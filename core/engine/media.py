@@ -31,7 +31,7 @@ class MediaError(ValueError):
 
 
 # Decoding a 40-megapixel photo takes about 340 MB for a moment; 30 students uploading at once must not
-# take 30 times that. As many decodes run at once as the job pool has workers (core.jobs); the rest wait.
+# take 30 times that. As many decodes run at once as the job pool has workers (core.engine.jobs); the rest wait.
 _DECODE_SLOTS: threading.BoundedSemaphore | None = None
 _DECODE_SLOTS_LOCK = threading.Lock()
 

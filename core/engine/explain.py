@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from core.detector import Detector, untrained_detector
+from core.engine.detector import Detector, untrained_detector
 
 METHODS = {
     "gradcam": "Grad-CAM",

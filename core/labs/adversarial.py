@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from core.detector import Detector
+from core.engine.detector import Detector
 
 Method = Literal["fgsm", "pgd"]
 METHODS = {"fgsm": "FGSM (one step)", "pgd": "PGD (many small steps)"}

@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from core.gallery import Gallery
+from core.classroom.gallery import Gallery
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Video analysis: sampled frames → faces (the "fast MTCNN" way) → the lab's detector → a timeline.
 
-The one video path used by pages, benches and notebooks. Frames are sampled evenly (``core.media.read_frames``
+The one video path used by pages, benches and notebooks. Frames are sampled evenly (``core.engine.media.read_frames``
 decodes them in memory; only sampled frames are converted to RGB). Faces are detected on downscaled copies of
 every ``detect_every``-th sampled frame, all in one MTCNN batch, and the boxes in between are interpolated
 between neighbouring detections, which is what makes this several times faster than running MTCNN at full
@@ -25,8 +25,8 @@ import cv2
 import numpy as np
 
 from core.config import Limits
-from core.faces import Face
-from core.media import Source, VideoInfo, read_frames, write_h264
+from core.engine.faces import Face
+from core.engine.media import Source, VideoInfo, read_frames, write_h264
 
 CancelFlag = Union[threading.Event, Callable[[], bool], None]
 Progress = Callable[[int, int], None]
@@ -196,7 +196,7 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
     ``detect_every``: run MTCNN on every k-th sampled frame (1 = all) on a copy whose longer side is
     ``detect_side``; ``progress(done, total)`` is called as work advances; setting ``cancel`` (an Event or a
     callable returning True) stops the analysis with :class:`AnalysisCancelled`. Files beyond the limits
-    (duration, frame size) raise :class:`core.media.MediaError` with a message for the student.
+    (duration, frame size) raise :class:`core.engine.media.MediaError` with a message for the student.
     """
     limits = limits or lab.limits
     n_frames = int(np.clip(n_frames, 1, MAX_SAMPLED_FRAMES))
@@ -279,7 +279,7 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
 
 def _draw(frame: np.ndarray, faces: list[FrameFace], scale: float, thumb: bool = False) -> np.ndarray:
     """Boxes in verdict colours (and, unless ``thumb``, score labels) on a copy of a preview frame."""
-    from core.draw import NEUTRAL, VERDICT_COLOURS, draw_faces
+    from core.engine.draw import NEUTRAL, VERDICT_COLOURS, draw_faces
 
     labels = None if thumb else [f"{f.fake_prob:.0%} {f.verdict}" for f in faces]
     return draw_faces(frame, [f.box * scale for f in faces], None, labels,
@@ -366,9 +366,9 @@ def report_csv(report: VideoReport) -> str:
 def moving_face_clip(face_rgb: np.ndarray, *, width: int = 640, height: int = 360, seconds: float = 2.0,
                      fps: float = 15.0, face_height: float = 0.6, copies: int = 1, crf: int = 23) -> bytes:
     """A generated H.264 MP4 of a photo sliding across a plain background (the built-in demo clip, and the
-    input of tests and benchmarks, so they run on a fresh machine). See :func:`core.scenes.moving_face_frames`.
+    input of tests and benchmarks, so they run on a fresh machine). See :func:`core.fakes.scenes.moving_face_frames`.
     """
-    from core.scenes import moving_face_frames
+    from core.fakes.scenes import moving_face_frames
 
     n = max(1, int(round(seconds * fps)))
     frames = moving_face_frames(n, width=width, height=height, photo=face_rgb, face_height=face_height, copies=copies)

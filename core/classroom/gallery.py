@@ -1,8 +1,8 @@
 """Quiz items for spot-the-fake: built-in items made on first start, plus a teacher's folder of labelled media.
 
-Built-in items come from the two photos shipped inside installed packages (see :data:`core.faces.SAMPLES`):
-the real photos (as taken and mirrored), self-blended fakes at three blend strengths (:func:`core.forge.self_blend`)
-and face swaps between the two people (:func:`core.swap.swap_faces`, when that module is installed), each saved
+Built-in items come from the two photos shipped inside installed packages (see :data:`core.engine.faces.SAMPLES`):
+the real photos (as taken and mirrored), self-blended fakes at three blend strengths (:func:`core.fakes.forge.self_blend`)
+and face swaps between the two people (:func:`core.fakes.swap.swap_faces`, when that module is installed), each saved
 at a few JPEG qualities. They live in ``<data_dir>/gallery/builtin/`` with a manifest and are rebuilt only when
 the generator changes.
 
@@ -10,7 +10,7 @@ A teacher adds items by pointing ``LAB_GALLERY_DIR`` at a folder holding ``real/
 and/or CSV files with ``path,label[,tip]`` rows (label: real/fake or 0/1; paths relative to the folder). Nothing
 outside that folder is ever read: every path is resolved and must stay inside it.
 
-The detector's score for every item is computed once through :class:`core.analysis.Lab` and cached in
+The detector's score for every item is computed once through :class:`core.engine.analysis.Lab` and cached in
 ``<data_dir>/gallery/scores-<model version>.json``, keyed by item and file content, so a new model rescores.
 """
 
@@ -30,9 +30,9 @@ from typing import Callable
 import numpy as np
 
 from core.config import data_dir
-from core.faces import SAMPLES, Face, load_sample
-from core.forge import ForgeSettings, self_blend
-from core.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, encode_jpeg, load_image
+from core.engine.faces import SAMPLES, Face, load_sample
+from core.fakes.forge import ForgeSettings, self_blend
+from core.engine.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, encode_jpeg, load_image
 
 GENERATOR_VERSION = 1
 JPEG_QUALITIES = (92, 65, 35)
@@ -197,9 +197,9 @@ def tip_for(kind: str, label: int, jpeg_quality: int | None = None, blend: float
 
 
 def _swap_function() -> Callable | None:
-    """core.swap.swap_faces when that module is installed; None otherwise (swap items are then left out)."""
+    """core.fakes.swap.swap_faces when that module is installed; None otherwise (swap items are then left out)."""
     try:
-        from core.swap import swap_faces
+        from core.fakes.swap import swap_faces
     except ImportError:
         return None
     return swap_faces
@@ -307,7 +307,7 @@ def _generate(lab, folder: Path, swap: Callable | None) -> tuple[list[GalleryIte
                  title=f"Self-blended fake of {person} at {strength:.0%} opacity")
     names = [n for n in SAMPLES if n in bases]
     if swap is None:
-        notes.append("Face-swap items are left out: the face-swap module (core.swap) is not installed.")
+        notes.append("Face-swap items are left out: the face-swap module (core.fakes.swap) is not installed.")
     elif len(names) >= 2:
         for src, dst in ((names[0], names[1]), (names[1], names[0])):
             (src_rgb, src_face), (dst_rgb, dst_face) = bases[src], bases[dst]
@@ -431,7 +431,7 @@ def _file_digest(path: Path) -> str:
 
 def _video_analyser() -> Callable | None:
     try:
-        from core.video import analyze_video
+        from core.engine.video import analyze_video
     except ImportError:
         return None
     return analyze_video
@@ -443,7 +443,7 @@ def score_item(lab, item: GalleryItem) -> ItemScore:
     if item.media == "video":
         analyse = _video_analyser()
         if analyse is None:
-            raise MediaError("Videos need the lab's video module (core.video), which is not installed.")
+            raise MediaError("Videos need the lab's video module (core.engine.video), which is not installed.")
         report = analyse(lab, item.path, n_frames=16, keep_frames=False)
         if report.score is None:
             return ItemScore(item.id, None, NO_FACE, 0, version)
@@ -524,7 +524,7 @@ def load_gallery(lab, *, teacher_dir: str | Path | None = None, folder: Path | N
         extra, extra_notes = scan_teacher_dir(teacher_dir)
         notes += extra_notes
         if any(it.media == "video" for it in extra) and _video_analyser() is None:
-            notes.append("Videos in the teacher gallery are left out: the lab's video module (core.video) is not "
+            notes.append("Videos in the teacher gallery are left out: the lab's video module (core.engine.video) is not "
                          "installed, so only images are used.")
             extra = [it for it in extra if it.media != "video"]
         items += extra

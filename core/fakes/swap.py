@@ -4,7 +4,7 @@
    landmarks onto the destination's (``cv2.estimateAffinePartial2D``), and the source photo is warped
    into the destination's frame.
 2. **Mask**: the destination's face region from the same generator that makes training fakes
-   (:func:`core.forge.face_mask`), so the lab's detector looks for exactly this kind of boundary.
+   (:func:`core.fakes.forge.face_mask`), so the lab's detector looks for exactly this kind of boundary.
 3. **Colour correction**: the warped face's mean and spread in CIE L*a*b* are matched to the destination's
    skin inside the mask (Reinhard et al., 2001), so lighting and skin tone agree.
 4. **Blend**: Poisson blending (``cv2.seamlessClone``, Pérez et al., 2003) or a plain alpha blend, then a
@@ -21,7 +21,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from core.forge import face_mask
+from core.fakes.forge import face_mask
 
 Blend = Literal["seamless", "alpha"]
 
@@ -117,7 +117,7 @@ def swap_faces(src_rgb: np.ndarray, src_face, dst_rgb: np.ndarray, dst_face, *, 
                blend: Blend = "seamless", color_correct: bool = True, mask_scale: float = 1.0) -> SwapResult:
     """Put the face from ``src_rgb`` onto the face in ``dst_rgb``.
 
-    src_face / dst_face: :class:`core.faces.Face` (or anything with ``.landmarks`` (5, 2), or the array
+    src_face / dst_face: :class:`core.engine.faces.Face` (or anything with ``.landmarks`` (5, 2), or the array
     itself) in their image's pixels. ``seed`` draws the mask's small random deformation (the same seed
     gives the same swap); ``mask_scale`` grows or shrinks the pasted region. Images are (H, W, 3) uint8 RGB
     and may differ in size: the result has the destination's size.

@@ -16,7 +16,7 @@ from typing import Callable, Mapping
 import cv2
 import numpy as np
 
-from core.detector import Detector
+from core.engine.detector import Detector
 
 
 def jpeg(crop: np.ndarray, quality: float, rng: np.random.Generator | None = None) -> np.ndarray:

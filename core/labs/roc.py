@@ -2,7 +2,7 @@
 
 A score at or above the threshold counts as an alert ("flagged as fake"), the same rule the detector's
 verdict bands use. Measured scores come from ``models/eval_scores.csv`` (written by ``python -m
-core.evaluate``; columns ``path,label,kind,media,score``, label 0 real / 1 fake). ``LAB_EVAL_SCORES``
+core.training.evaluate``; columns ``path,label,kind,media,score``, label 0 real / 1 fake). ``LAB_EVAL_SCORES``
 points elsewhere (tests use it).
 """
 

@@ -11,8 +11,8 @@ import numpy as np
 import torch
 
 from core.config import Limits, model_path, torch_threads
-from core.detector import Detector, load_detector, untrained_detector
-from core.faces import Face, FaceExtractor, crop_face
+from core.engine.detector import Detector, load_detector, untrained_detector
+from core.engine.faces import Face, FaceExtractor, crop_face
 
 
 @dataclass(frozen=True)
@@ -108,5 +108,5 @@ def load_lab(path: str | Path | None = None, *, allow_untrained: bool = True) ->
     elif allow_untrained:
         detector = untrained_detector()
     else:
-        raise FileNotFoundError(f"No detector checkpoint at {path}. Train one with `python -m core.train`.")
+        raise FileNotFoundError(f"No detector checkpoint at {path}. Train one with `python -m core.training.train`.")
     return Lab(detector)

@@ -4,7 +4,7 @@ Generators that build images by up-sampling (GANs, many diffusion decoders) leav
 the image's power spectrum, mostly at high frequencies. Following Durall et al., "Watch your Up-Convolution"
 (CVPR 2020), each image becomes a 1-D curve: the azimuthal average of its 2-D log-magnitude spectrum, i.e. the
 average strength of each spatial frequency regardless of direction. A logistic regression on that curve
-(``python -m core.train_spectrum``) is a separate detector for *fully generated* faces; the face-swap
+(``python -m core.training.train_spectrum``) is a separate detector for *fully generated* faces; the face-swap
 (blending) detector looks for something else entirely.
 
 Every image is first made comparable: grayscale, centre square crop, resized to ``SIZE``×``SIZE``.

@@ -1,11 +1,11 @@
 """Train the lab's face-swap detector on self-blended images made from real faces only.
 
-    python -m core.train --data ../shared/data/faces/lfw --run runs/sbi --minutes 60
-    python -m core.train --run runs/sbi --export models/detector.safetensors   # calibrate and ship the best
+    python -m core.training.train --data ../shared/data/faces/lfw --run runs/sbi --minutes 60
+    python -m core.training.train --run runs/sbi --export models/detector.safetensors   # calibrate and ship the best
 
 Runs resume from ``<run>/last.pt`` (weights, optimiser, step); every batch is drawn from a seed derived
 from (seed, step), so a resumed run sees exactly the data an uninterrupted one would have. Faces are found
-and cropped by :mod:`core.faces`, the code the app uses. Works on the CPU; uses a GPU when present.
+and cropped by :mod:`core.engine.faces`, the code the app uses. Works on the CPU; uses a GPU when present.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.detector import BlendNet, Detector, DetectorMeta, fit_temperature, save_detector
-from core.faces import DEFAULT_CROP_SIZE, DEFAULT_MARGIN, FaceExtractor, crop_face
-from core.forge import self_blend
+from core.engine.detector import BlendNet, Detector, DetectorMeta, fit_temperature, save_detector
+from core.engine.faces import DEFAULT_CROP_SIZE, DEFAULT_MARGIN, FaceExtractor, crop_face
+from core.fakes.forge import self_blend
 
 
 @dataclass
@@ -71,7 +71,7 @@ def detect_dataset(data: Path, cache: Path) -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
     from tqdm import tqdm
 
-    from core.media import load_image
+    from core.engine.media import load_image
 
     paths = sorted(p for p in data.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     extractor = FaceExtractor(detect_side=None)

@@ -1,0 +1,1 @@
+"""Class sessions: quiz gallery, quiz statistics, storage, lessons."""

@@ -1,0 +1,1 @@
+"""The Explore labs' engines: robustness, adversarial noise, spectrum, ROC and thresholds, provenance."""

@@ -1,0 +1,1 @@
+"""Offline tools run from the command line: training, evaluation, held-out reports, the model card."""
