@@ -1,20 +1,25 @@
 """Lessons: pick a track, read a lesson, answer its check questions, then try the idea in the linked lab.
 
-Progress (current lesson per track, answers, first-try results) lives in st.session_state, so it lasts for
-this browser tab and is never stored on the server.
+Progress (current lesson per track, answers, first-try results, exit tickets) lives in st.session_state, so it
+lasts for this browser tab and is never stored on the server. Each tab gets its own random seed, so every
+learner sees the check-question options in a different order that stays put while they work.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 
 import streamlit as st
 
-from core.classroom.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, lesson_markdown, load_course,
-                          load_model_card, make_selfblend_figure, page_title, preset_key, registered_pages,
-                          render_handout, split_figures)
+from core.classroom.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, glossary_links,
+                                    lesson_markdown, load_course, load_model_card, make_selfblend_figure, option_order,
+                                    page_title, preset_key, registered_pages, render_handout,
+                                    rewrite_lesson_links, split_figures, track_notes)
 
 PROGRESS = "lessons_progress"  # {"answers": {qkey: option index}, "first": {qkey: right on first try}}
+SEED = "lessons_seed"  # this tab's random seed for the order of check-question options
+TICKETS = "lessons_exit_tickets"  # {track id + session title: the learner's answer}
 
 
 def _fingerprint() -> tuple:
@@ -79,12 +84,18 @@ def _try_it(page: str, label: str, preset: str | None, registered: set[str], key
         st.switch_page(page)
 
 
+def _seed() -> str:
+    return st.session_state.setdefault(SEED, secrets.token_hex(8))
+
+
 def _question(lesson: Lesson, i: int) -> None:
     q = lesson.questions[i]
     qkey = _qkey(lesson, i)
     prog = _progress()
-    choice = st.radio(f"**Q{i + 1}.** {q.prompt}", range(len(q.options)), format_func=lambda j: q.options[j],
-                      index=prog["answers"].get(qkey), key=f"lq_{qkey}")
+    order = option_order(qkey, len(q.options), _seed())  # the values stay the original option indices
+    saved = prog["answers"].get(qkey)
+    choice = st.radio(f"**Q{i + 1}.** {q.prompt}", order, format_func=lambda j: q.options[j],
+                      index=order.index(saved) if saved in order else None, key=f"lq_{qkey}")
     if choice is None:
         return
     prog["answers"][qkey] = choice
@@ -93,6 +104,25 @@ def _question(lesson: Lesson, i: int) -> None:
         st.success(f"**Right.** {q.explanation}", icon="✅")
     else:
         st.error(f"**Not quite.** The answer is: *{q.options[q.correct]}* — {q.explanation}", icon="❌")
+
+
+def _exit_ticket(track: Track, lesson: Lesson) -> None:
+    """The session's one open question, at the end of its last lesson; the answer stays in this tab only."""
+    session = track.session_of(lesson.id)
+    st.subheader("Exit ticket")
+    key = f"{track.id}|{session.title}"
+    answer = st.text_area(session.exit_ticket, value=st.session_state.setdefault(TICKETS, {}).get(key, ""),
+                          max_chars=1000, key=f"ticket_{key}", placeholder="A sentence or two in your own words.")
+    st.session_state[TICKETS][key] = answer
+    if answer.strip():
+        st.caption("Saved in this browser tab. Share it with your teacher the way they ask (or read it out).")
+
+
+def _glossary(course: Course, slugs: list[str], label: str) -> None:
+    terms = [course.glossary[s] for s in slugs if s in course.glossary]
+    if terms:
+        with st.expander(label):
+            st.markdown("\n\n".join(f"**{t.term}.** {rewrite_lesson_links(t.definition, course)}" for t in terms))
 
 
 def _go(key: str, pos: int) -> None:
@@ -117,7 +147,7 @@ card = load_model_card()
 left, right = st.columns([3, 2])
 with left:
     with st.expander("Facilitator notes: timing, discussion questions, what to show"):
-        st.markdown(track.notes)
+        st.markdown(track_notes(track, card))
 with right:
     st.download_button("⬇️ Printable handout (HTML)", key="lessons_handout",
                        data=lambda: _handout(track.id, fingerprint, json.dumps(card) if card else ""),
@@ -165,9 +195,15 @@ st.subheader("Check yourself")
 for i in range(len(_shown_questions(lesson, track))):
     _question(lesson, i)
 
+if track.ends_session(lesson.id):
+    _exit_ticket(track, lesson)
+
+if track.show == "full":
+    _glossary(course, glossary_links(lesson.body), "📖 Words used in this lesson")
 if lesson.sources and track.show == "full":
     with st.expander("Sources"):
         st.markdown("\n".join(f"- {s}" for s in lesson.sources))
+_glossary(course, list(course.glossary), "📖 Glossary: every term")
 
 prev_col, _, next_col = st.columns([1, 2, 1])
 prev_col.button("← Previous", disabled=pos == 0, on_click=_go, args=(pos_key, pos - 1), key="lessons_prev",

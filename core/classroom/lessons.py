@@ -6,10 +6,14 @@ optional preset, tracks, questions, sources) then a Markdown body. A track is ``
 front matter (title, minutes, audience, summary, show, sessions → lessons with minutes) then the facilitator
 notes. Placeholders in lesson bodies:
 
-- ``{{card.KEY}}`` / ``{{card.families_table}}`` / ``{{card.summary}}``: figures from ``models/model_card.json``;
+- ``{{card.KEY}}`` / ``{{card.families_table}}`` / ``{{card.summary}}`` / ``{{card.heldout_table}}`` /
+  ``{{card.samples_table}}``: figures from ``models/model_card.json``; ``{{card.score:KEY}}`` shows a 0–1 value
+  as a fake score out of 100 and ``{{card.pct:KEY}}`` as a percentage;
 - ``{{figure.selfblend}}``: an illustration the lab makes itself (a self-blended fake of a sample face).
 
-Links between lessons are ordinary Markdown links to the other lesson's file name: ``[text](06-explain.md)``.
+Links between lessons are ordinary Markdown links to the other lesson's file name: ``[text](06-explain.md)``;
+``[AUC](glossary.md#auc)`` links a term of ``lessons/glossary.md`` (``## Term`` sections).
+Check-question options are shown in an order shuffled per learner (:func:`option_order`), stable for one seed.
 UI-free: the Lessons page and the tests both use this module.
 """
 
@@ -17,10 +21,12 @@ from __future__ import annotations
 
 import ast
 import base64
+import hashlib
 import html
 import json
+import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -33,6 +39,8 @@ LESSONS_DIR = ROOT / "lessons"
 TRACKS_DIR = LESSONS_DIR / "tracks"
 MODEL_CARD_PATH = ROOT / "models" / "model_card.json"
 APP_PATH = ROOT / "app.py"
+GLOSSARY_NAME = "glossary.md"  # in LESSONS_DIR; not a lesson
+NOT_LESSONS = ("README.md", GLOSSARY_NAME)
 
 # The page files the lab plans to have; a lesson may only link to one of these.
 PLANNED_PAGES = (
@@ -48,7 +56,7 @@ SAMPLE_NAMES = ("grace_hopper", "astronaut")  # core.engine.faces.SAMPLES, liste
 MISSING_CARD = "(measured figures appear here once the model card is generated)"
 MISSING_KEY = "(not in the model card yet)"
 
-_CARD_RE = re.compile(r"\{\{\s*card\.([A-Za-z0-9_.\- ]+?)\s*\}\}")
+_CARD_RE = re.compile(r"\{\{\s*card\.(?:(score|pct):)?([A-Za-z0-9_.\- ]+?)\s*\}\}")
 _FIGURE_RE = re.compile(r"\{\{\s*figure\.([A-Za-z0-9_]+)\s*\}\}")
 _LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _FRONT_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
@@ -98,9 +106,14 @@ class TrackItem:
 
 @dataclass(frozen=True)
 class Session:
+    """Part of a track. ``exit_ticket`` is the one open question learners answer at its end; an
+    ``optional`` session (an extension) does not count towards the track's minutes."""
+
     title: str
     minutes: int
     items: tuple[TrackItem, ...]
+    exit_ticket: str = ""
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,11 +138,26 @@ class Track:
     def minutes_for(self, lesson_id: str) -> int:
         return next(item.minutes for s in self.sessions for item in s.items if item.lesson == lesson_id)
 
+    def session_of(self, lesson_id: str) -> Session:
+        return next(s for s in self.sessions if any(item.lesson == lesson_id for item in s.items))
+
+    def ends_session(self, lesson_id: str) -> bool:
+        """Whether the lesson is the last one of its session (where the exit ticket goes)."""
+        return self.session_of(lesson_id).items[-1].lesson == lesson_id
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    slug: str  # the link anchor: glossary.md#<slug>
+    term: str
+    definition: str  # Markdown
+
 
 @dataclass(frozen=True)
 class Course:
     lessons: dict[str, Lesson]  # in file-name order
     tracks: dict[str, Track]
+    glossary: dict[str, GlossaryTerm] = field(default_factory=dict)  # by slug, in file order
 
     def lessons_of(self, track_id: str) -> list[Lesson]:
         return [self.lessons[i] for i in self.tracks[track_id].lesson_ids]
@@ -266,15 +294,49 @@ def load_track(path: Path) -> Track:
                     or not isinstance(entry.get("minutes"), int):
                 raise LessonError(f"{path.name}: session {n} lists a lesson without 'lesson' and 'minutes'.")
             items.append(TrackItem(entry["lesson"], entry["minutes"]))
-        sessions.append(Session(str(_need(raw, "title", str, path)), _need(raw, "minutes", int, path), tuple(items)))
+        ticket = raw.get("exit_ticket")
+        if not isinstance(ticket, str) or not ticket.strip():
+            raise LessonError(f"{path.name}: session {n} needs an 'exit_ticket' (one open question for its end).")
+        sessions.append(Session(str(_need(raw, "title", str, path)), _need(raw, "minutes", int, path), tuple(items),
+                                exit_ticket=ticket.strip(), optional=raw.get("optional") is True))
     return Track(id=path.stem, title=_need(meta, "title", str, path), minutes=_need(meta, "minutes", int, path),
                  audience=_need(meta, "audience", str, path), summary=_need(meta, "summary", str, path).strip(),
                  show=show, sessions=tuple(sessions), notes=notes.strip() + "\n", path=path)
 
 
 def lesson_links(body: str) -> list[str]:
-    """Targets of Markdown links in a lesson body that point at other lesson files (``*.md``)."""
-    return [target for _, target in _LINK_RE.findall(body) if target.split("#")[0].endswith(".md")]
+    """Targets of Markdown links in a lesson body that point at other lesson files (``*.md``, not the glossary)."""
+    return [target for _, target in _LINK_RE.findall(body)
+            if target.split("#")[0].endswith(".md") and target.split("#")[0] != GLOSSARY_NAME]
+
+
+def glossary_links(body: str) -> list[str]:
+    """Anchors (slugs) of the glossary terms a text links to, in order, without repeats."""
+    slugs = [t.split("#", 1)[1] if "#" in t else "" for _, t in _LINK_RE.findall(body)
+             if t.split("#")[0] == GLOSSARY_NAME]
+    return list(dict.fromkeys(slugs))
+
+
+def slugify(term: str) -> str:
+    """The anchor of a glossary term: ``False alarm`` → ``false-alarm``."""
+    return re.sub(r"[^a-z0-9]+", "-", term.lower()).strip("-")
+
+
+def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
+    """``## Term`` sections of the glossary file, each followed by its definition; {} when the file is absent."""
+    if not path.is_file():
+        return {}
+    terms: dict[str, GlossaryTerm] = {}
+    for block in re.split(r"^## +", path.read_text(encoding="utf-8"), flags=re.M)[1:]:
+        head, _, definition = block.partition("\n")
+        term, definition = head.strip(), definition.strip()
+        if not term or not definition:
+            raise LessonError(f"{path.name}: the term '{term}' has no definition.")
+        slug = slugify(term)
+        if slug in terms:
+            raise LessonError(f"{path.name}: the term '{term}' appears twice.")
+        terms[slug] = GlossaryTerm(slug, term, definition)
+    return terms
 
 
 def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None) -> Course:
@@ -284,14 +346,19 @@ def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None)
     ``tracks`` field names exactly the tracks that list it; links between lessons point at existing files.
     """
     tracks_dir = tracks_dir or lessons_dir / "tracks"
-    lessons = {p.stem: load_lesson(p) for p in sorted(lessons_dir.glob("*.md")) if p.name != "README.md"}
+    lessons = {p.stem: load_lesson(p) for p in sorted(lessons_dir.glob("*.md")) if p.name not in NOT_LESSONS}
     if not lessons:
         raise LessonError(f"No lessons found in {lessons_dir}.")
     tracks = {p.stem: load_track(p) for p in sorted(tracks_dir.glob("*.md"))}
+    glossary = load_glossary(lessons_dir / GLOSSARY_NAME)
     for lesson in lessons.values():
         for target in lesson_links(lesson.body):
             if target.split("#")[0][:-3] not in lessons:
                 raise LessonError(f"{lesson.path.name}: link to '{target}', which is not a lesson file.")
+        for slug in glossary_links(lesson.body):
+            if slug not in glossary:
+                raise LessonError(f"{lesson.path.name}: links to glossary term '#{slug}', which is not in "
+                                  f"{GLOSSARY_NAME} (add a '## ' section for it).")
         unknown = set(lesson.tracks) - set(tracks)
         if unknown:
             raise LessonError(f"{lesson.path.name}: names unknown track(s) {sorted(unknown)}.")
@@ -312,9 +379,10 @@ def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None)
             used = sum(i.minutes for i in s.items)
             if used > s.minutes:
                 raise LessonError(f"{track.path.name}: session '{s.title}' plans {used} min of lessons in {s.minutes} min.")
-        if sum(s.minutes for s in track.sessions) != track.minutes:
-            raise LessonError(f"{track.path.name}: sessions do not add up to the track's {track.minutes} minutes.")
-    return Course(lessons=lessons, tracks=tracks)
+        if sum(s.minutes for s in track.sessions if not s.optional) != track.minutes:
+            raise LessonError(f"{track.path.name}: sessions (without optional ones) do not add up to the track's "
+                              f"{track.minutes} minutes.")
+    return Course(lessons=lessons, tracks=tracks, glossary=glossary)
 
 
 def registered_pages(app_path: Path | None = None) -> set[str]:
@@ -368,18 +436,66 @@ def _lookup(card: Mapping[str, Any], dotted: str) -> Any:
     return value
 
 
+def auc_reading(auc: float) -> str:
+    """What an AUC means in plain words (for the report card)."""
+    if auc < 0.45:
+        return "worse than a coin toss: ranks this kind backwards"
+    if auc < 0.55:
+        return "about a coin toss"
+    if auc < 0.7:
+        return "weak"
+    if auc < 0.85:
+        return "useful ranking, many errors"
+    return "good ranking"
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * value:.0f}%" if isinstance(value, (int, float)) and not isinstance(value, bool) else "–"
+
+
 def families_table(card: Mapping[str, Any]) -> str:
-    """A Markdown table of the detector's AUC per manipulation family, or the missing-figure note."""
+    """The detector's report card per kind of fake: AUC, its plain reading, and at the *likely manipulated*
+    threshold the share of fakes caught and of real faces wrongly flagged; or the missing-figure note."""
     fams = card.get("families")
     rows = []
     if isinstance(fams, Mapping):
         for name, fig in fams.items():
             if isinstance(fig, Mapping) and isinstance(fig.get("auc"), (int, float)):
                 n = fig.get("n")
-                rows.append(f"| {name} | {fig['auc']:.3f} | {_fmt('n', n) if isinstance(n, int) else '–'} |")
+                rows.append(f"| {name} | {fig['auc']:.3f} | {_fmt('n', n) if isinstance(n, int) else '–'} | "
+                            f"{auc_reading(fig['auc'])} | {_pct(fig.get('tpr'))} | {_pct(fig.get('fpr'))} |")
     if not rows:
         return MISSING_KEY
-    return "| Kind of fake | AUC | Test items |\n|---|---|---|\n" + "\n".join(rows)
+    return ("| Kind of fake | AUC | Test items | In words | Fakes caught | Real faces flagged |\n"
+            "|---|---|---|---|---|---|\n" + "\n".join(rows))
+
+
+def heldout_table(card: Mapping[str, Any]) -> str:
+    """Self-blends of held-out people under one condition at a time (the kind of fake it was trained on)."""
+    conds = card.get("heldout_conditions")
+    rows = []
+    if isinstance(conds, Mapping):
+        for name, fig in conds.items():
+            if isinstance(fig, Mapping) and isinstance(fig.get("auc"), (int, float)):
+                rows.append(f"| {name} | {fig['auc']:.3f} | {_pct(fig.get('fakes_caught'))} | "
+                            f"{_pct(fig.get('real_flagged'))} |")
+    if not rows:
+        return MISSING_KEY
+    return ("| Condition (self-blends of people it never saw) | AUC | Fakes caught | Real faces flagged |\n"
+            "|---|---|---|---|\n" + "\n".join(rows))
+
+
+def samples_table(card: Mapping[str, Any]) -> str:
+    """The fake score and verdict of each built-in sample photo (all of them real photographs)."""
+    samples = card.get("bundled_samples")
+    rows = []
+    if isinstance(samples, Mapping):
+        for name, fig in samples.items():
+            if isinstance(fig, Mapping) and isinstance(fig.get("fake_prob"), (int, float)):
+                rows.append(f"| {name} | real photo | {100 * fig['fake_prob']:.0f} | {fig.get('verdict', '–')} |")
+    if not rows:
+        return MISSING_KEY
+    return "| Sample | What it is | Fake score (0–100) | Verdict |\n|---|---|---|---|\n" + "\n".join(rows)
 
 
 def card_summary(card: Mapping[str, Any]) -> str:
@@ -396,21 +512,52 @@ def card_summary(card: Mapping[str, Any]) -> str:
     return "\n".join(lines) if lines else MISSING_KEY
 
 
+_TABLES = {"families_table": families_table, "heldout_table": heldout_table, "samples_table": samples_table,
+           "summary": card_summary}
+
+
 def fill_card(text: str, card: Mapping[str, Any] | None) -> str:
-    """Replace ``{{card.…}}`` placeholders with measured figures (or the notes that say they are missing)."""
+    """Replace ``{{card.…}}`` placeholders with measured figures (or the notes that say they are missing).
+
+    ``{{card.score:KEY}}`` writes a 0–1 value as a fake score out of 100, ``{{card.pct:KEY}}`` as a percentage."""
 
     def sub(m: re.Match) -> str:
-        key = m.group(1).strip()
+        mode, key = m.group(1), m.group(2).strip()
         if card is None:
             return MISSING_CARD
-        if key == "families_table":
-            return families_table(card)
-        if key == "summary":
-            return card_summary(card)
+        if key in _TABLES and not mode:
+            return _TABLES[key](card)
         value = _lookup(card, key)
-        return MISSING_KEY if value is None or isinstance(value, (dict, list)) else _fmt(key, value)
+        if value is None or isinstance(value, (dict, list)):
+            return MISSING_KEY
+        if mode and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            return MISSING_KEY
+        if mode == "score":
+            return f"{100 * value:.0f}"
+        if mode == "pct":
+            return f"{100 * value:.0f}%"
+        return _fmt(key, value)
 
     return _CARD_RE.sub(sub, text)
+
+
+def track_notes(track: Track, card: Mapping[str, Any] | None) -> str:
+    """The facilitator notes with the model card's figures filled in (the scripted misfires quote them)."""
+    return fill_card(track.notes, card)
+
+
+# ----------------------------------------------------------------------------------- check-question order
+
+
+def option_order(question_key: str, n_options: int, seed: str) -> list[int]:
+    """The order (original option indices) in which one learner sees a question's options.
+
+    Shuffled per learner and question, and the same every time for the same ``seed`` (a session id), so the
+    options do not jump around when the page reruns, and the correct answer's position carries no clue."""
+    digest = hashlib.blake2b(f"{seed}|{question_key}".encode("utf-8"), digest_size=8).digest()
+    order = list(range(n_options))
+    random.Random(int.from_bytes(digest, "big")).shuffle(order)
+    return order
 
 
 def figure_names(text: str) -> list[str]:
@@ -441,6 +588,11 @@ def rewrite_lesson_links(text: str, course: Course, anchor: bool = False, track:
         label, target = m.group(1), m.group(2)
         if not target.split("#")[0].endswith(".md"):
             return m.group(0)
+        if target.split("#")[0] == GLOSSARY_NAME:
+            slug = target.split("#", 1)[1] if "#" in target else ""
+            if anchor and slug in course.glossary:
+                return f"[{label}](#glossary-{slug})"
+            return f"**{label}**"  # the app lists the lesson's glossary terms below the text
         lid = target.split("#")[0][:-3]
         lesson = course.lessons.get(lid)
         if lesson is None:
@@ -516,6 +668,7 @@ figcaption{font-size:9.5pt;color:#333;margin-top:.4em}
 ol.options{list-style:upper-alpha}.q{page-break-inside:avoid;margin-bottom:.8em}
 .lesson{page-break-before:always}.lesson:first-of-type{page-break-before:auto}
 .sources li,.answers li{font-size:9.5pt}.lab{font-size:10pt;color:#333}
+.ticket{border:1px dashed #666;padding:.4em .8em;margin:1em 0}dt{font-weight:bold}dd{margin:0 0 .5em 1.2em}
 @media print{body{margin:0;max-width:none}a{color:inherit;text-decoration:none}}
 @page{margin:18mm}
 """
@@ -535,12 +688,17 @@ def _figure_html(fig: Figure) -> str:
     return f'<figure><div class="row">{cells}</div><figcaption>{html.escape(fig.caption)}</figcaption></figure>'
 
 
+HANDOUT_SEED = "handout"  # printed handouts shuffle the options too, the same way every time
+
+
 def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
-                   figures: Mapping[str, Figure | None] | None = None) -> str:
+                   figures: Mapping[str, Figure | None] | None = None, seed: str = HANDOUT_SEED) -> str:
     """A printable handout for one track: one self-contained HTML page (inline CSS, images as data: URIs).
 
     Each lesson gives its key idea, objectives, text (or just the key idea for a summary track), the lab to
-    try and its check questions; answers with explanations and all sources come at the end.
+    try and its check questions (options in the order :func:`option_order` gives for ``seed``); each session
+    ends with its exit ticket. Answers with explanations, the glossary terms the lessons link to and all
+    sources come at the end.
     """
     figures = figures or {}
     out = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
@@ -551,7 +709,8 @@ def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
            f"<p>{html.escape(track.summary)}</p>", "<h3>Plan</h3><ol>"]
     for s in track.sessions:
         names = "; ".join(html.escape(course.lessons[i.lesson].title) for i in s.items)
-        out.append(f"<li><b>{html.escape(s.title)}</b> ({s.minutes} min): {names}</li>")
+        extra = " — optional extension" if s.optional else ""
+        out.append(f"<li><b>{html.escape(s.title)}</b> ({s.minutes} min{extra}): {names}</li>")
     out.append("</ol>")
     answers, sources, qn = [], [], 0
     for lesson in course.lessons_of(track.id):
@@ -577,18 +736,28 @@ def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
         qs = lesson.questions if track.show == "full" else lesson.questions[:1]
         if qs:
             out.append("<h3>Check yourself</h3>")
-        for q in qs:
+        for i, q in enumerate(qs):
             qn += 1
-            opts = "".join(f"<li>{html.escape(o)}</li>" for o in q.options)
+            order = option_order(f"{lesson.id}#{i}", len(q.options), seed)
+            opts = "".join(f"<li>{html.escape(q.options[j])}</li>" for j in order)
             out.append(f"<div class='q'><p><b>{qn}.</b> {html.escape(q.prompt)}</p><ol class='options'>{opts}</ol></div>")
-            letter = chr(ord("A") + q.correct)
+            letter = chr(ord("A") + order.index(q.correct))
             answers.append(f"<li value='{qn}'><b>{letter}</b> — {html.escape(q.options[q.correct])}. "
                            f"{html.escape(q.explanation)}</li>")
+        if track.ends_session(lesson.id):
+            out.append(f"<div class='ticket'><b>Exit ticket.</b> "
+                       f"{html.escape(track.session_of(lesson.id).exit_ticket)}<br>&nbsp;<br>&nbsp;</div>")
         for src in lesson.sources:
             if src not in sources:
                 sources.append(src)
         out.append("</section>")
     out.append("<section class='lesson'><h2>Answers</h2><ol class='answers'>" + "".join(answers) + "</ol>")
+    terms = list(course.glossary) if track.show == "full" else []  # the whole glossary: definitions link each other
+    if terms:
+        out.append("<h2>Glossary</h2><dl class='glossary'>" + "".join(
+            f"<dt id='glossary-{t}'>{html.escape(course.glossary[t].term)}</dt>"
+            f"<dd>{_md(rewrite_lesson_links(course.glossary[t].definition, course, anchor=True, track=track))}</dd>"
+            for t in terms) + "</dl>")
     if sources:
         out.append("<h2>Sources</h2><ul class='sources'>" +
                    "".join(f"<li>{html.escape(s)}</li>" for s in sources) + "</ul>")
