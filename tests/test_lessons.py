@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from html.parser import HTMLParser
@@ -22,7 +23,7 @@ PLANNED = {
     "pages/thresholds.py", "pages/spectrum.py", "pages/quiz.py", "pages/teacher.py", "pages/provenance.py",
     "pages/live.py", "pages/about.py",
 }
-LESSON_FILES = sorted(p for p in (ROOT / "lessons").glob("*.md") if p.name != "README.md")
+LESSON_FILES = sorted(p for p in (ROOT / "lessons").glob("*.md") if p.name not in ("README.md", "glossary.md"))
 
 
 def _raw(path: Path) -> tuple[dict, str]:
@@ -38,19 +39,30 @@ def course() -> L.Course:
     return L.load_course()
 
 
-FAKE_CARD = {"val_auc_selfblend": 0.9613, "families": {"dfdc": {"auc": 0.712, "n": 22}, "gan": {"auc": 0.55, "n": 400}},
-             "forward_ms_per_face": 4.25, "train_minutes": 61.5, "training_data": "LFW (real faces only)"}
+FAKE_CARD = {"val_auc_selfblend": 0.9613,
+             "families": {"dfdc": {"auc": 0.712, "n": 22}, "gan": {"auc": 0.55, "n": 400},
+                          "other swaps": {"auc": 0.31, "n": 50, "tpr": 0.1, "fpr": 0.4}},
+             "forward_ms_per_face": 4.25, "train_minutes": 61.5, "training_data": "LFW (real faces only)",
+             "thresholds": {"likely_real_below": 0.25, "likely_manipulated_from": 0.7},
+             "training": {"val_fpr_at_high": 0.05},
+             "bundled_samples": {"Sample A (real)": {"fake_prob": 0.61, "verdict": "uncertain"}}}
 
 
 # ------------------------------------------------------------------------------------------ lesson files
 
 
-def test_course_covers_ten_topics_and_three_tracks(course):
-    assert len(LESSON_FILES) >= 10
+def test_course_covers_eleven_topics_and_three_tracks(course):
+    assert len(LESSON_FILES) >= 11
     assert list(course.lessons) == [p.stem for p in LESSON_FILES]
     assert set(course.tracks) == {"classroom", "workshop", "demo"}
     classroom = course.tracks["classroom"]
-    assert [s.minutes for s in classroom.sessions] == [50, 50]
+    assert [s.minutes for s in classroom.sessions if not s.optional] == [50, 50]
+    for s in classroom.sessions:  # a class session leaves time for its exit ticket and overrunning labs
+        assert sum(i.minutes for i in s.items) <= s.minutes - 5 or s.optional, s.title
+    assert "06-looking-inside" in [i.lesson for s in classroom.sessions if s.optional for i in s.items]
+    assert classroom.minutes_for("09-policy-and-ethics") >= 12
+    assert course.tracks["workshop"].minutes_for("09-policy-and-ethics") == 20
+    assert course.tracks["demo"].minutes_for("10-spot-the-fake") >= 3
     assert course.tracks["workshop"].minutes == 60 and course.tracks["demo"].minutes == 10
     assert set(classroom.lesson_ids) == set(course.lessons)  # the full course teaches every topic
     for track in course.tracks.values():
@@ -111,6 +123,14 @@ def _write_course(tmp: Path, lesson_meta: dict, body: str = "Text " * 50) -> Pat
     return tmp
 
 
+def _add_exit_ticket(root: Path) -> None:
+    track_file = root / "tracks" / "t.md"
+    meta, notes = track_file.read_text(encoding="utf-8")[4:].split("\n---\n", 1)
+    data = yaml.safe_load(meta)
+    data["sessions"][0]["exit_ticket"] = "What did you learn?"
+    track_file.write_text("---\n" + yaml.safe_dump(data) + "---\n" + notes, encoding="utf-8")
+
+
 def _good_meta() -> dict:
     return {"title": "X", "minutes": 5, "audience": ["students"], "summary": "s", "objectives": ["o"],
             "lab": "pages/faces.py", "tracks": ["t"],
@@ -129,15 +149,21 @@ def _good_meta() -> dict:
 ])
 def test_validation_rejects_broken_lessons(tmp_path, breakage, message):
     meta = _good_meta()
-    L.load_course(_write_course(tmp_path, meta))  # the unbroken file loads
+    root = _write_course(tmp_path, meta)
+    _add_exit_ticket(root)
+    L.load_course(root)  # the unbroken file loads
     breakage(meta)
+    root = _write_course(tmp_path, meta)
+    _add_exit_ticket(root)
     with pytest.raises(L.LessonError, match=message):
-        L.load_course(_write_course(tmp_path, meta))
+        L.load_course(root)
 
 
 def test_validation_rejects_broken_internal_link(tmp_path):
+    root = _write_course(tmp_path, _good_meta(), body="See [this](02-missing.md). " + "Text " * 50)
+    _add_exit_ticket(root)
     with pytest.raises(L.LessonError, match="not a lesson file"):
-        L.load_course(_write_course(tmp_path, _good_meta(), body="See [this](02-missing.md). " + "Text " * 50))
+        L.load_course(root)
 
 
 # ---------------------------------------------------------------------------------------- model figures
@@ -164,6 +190,9 @@ def test_no_unfilled_placeholders_in_any_lesson(course):
             text = L.lesson_markdown(lesson, course, card)
             assert "{{card" not in text, lesson.id
             assert set(L.figure_names(text)) <= {"selfblend"}, lesson.id
+    for track in course.tracks.values():
+        for card in (None, FAKE_CARD, {}):
+            assert "{{" not in L.track_notes(track, card), track.id
 
 
 # ---------------------------------------------------------------------------------------------- handouts
@@ -207,8 +236,11 @@ def test_handout_is_self_contained(course, track_id, card):
     assert not re.search(r"(src|href)\s*=\s*['\"]?\s*(https?:)?//", page)
     for lesson in course.lessons_of(track_id):
         assert lesson.title.replace("'", "&#x27;") in page
-    # Lesson sections sit below lesson titles: h2 is used only for lessons, answers and sources.
-    assert page.count("<h2") == len(track.lesson_ids) + 1 + 1
+    # Lesson sections sit below lesson titles: h2 is used only for lessons, answers, glossary (full tracks) and sources.
+    assert page.count("<h2") == len(track.lesson_ids) + 1 + 1 + (track.show == "full")
+    assert page.count("class='ticket'") == len(track.sessions)  # one exit ticket per session
+    if track.show == "full":
+        assert "id='glossary-auc'" in page
     n_questions = sum(len(l.questions) if track.show == "full" else 1 for l in course.lessons_of(track_id))
     assert page.count("<div class='q'>") == n_questions
     assert len(re.findall(r"<li value='\d+'>", page)) == n_questions  # one answer per question
@@ -252,16 +284,18 @@ def test_page_answers_a_question_with_feedback():
     assert not at.exception
     assert at.header[0].value == "What is a deepfake?"
     key = "lq_01-what-is-a-deepfake#0"
-    at.radio(key=key).set_value(0).run()  # wrong first
+    q = L.load_course().lessons["01-what-is-a-deepfake"].questions[0]
+    wrong = next(j for j in range(len(q.options)) if j != q.correct)
+    at.radio(key=key).set_value(wrong).run()  # wrong first (values are the original option indices)
     assert at.error and "Not quite" in at.error[0].value and "learned model" in at.error[0].value
-    at.radio(key=key).set_value(1).run()  # then right
+    at.radio(key=key).set_value(q.correct).run()  # then right
     assert at.success and at.success[0].value.startswith("**Right.**")
     assert "0 of 1 questions right first time" in at.get("progress")[0].proto.text
     # Answers survive moving to the next lesson and back.
     at.button(key="lessons_next").click().run()
     assert at.header[0].value.startswith("How a face swap is made")
     at.button(key="lessons_prev").click().run()
-    assert at.radio(key=key).value == 1 and at.success
+    assert at.radio(key=key).value == q.correct and at.success
 
 
 def test_page_demo_track_shows_one_question_and_facilitator_notes():
@@ -318,4 +352,119 @@ def test_stated_crop_size_matches_the_code(course):
     from core.engine.faces import DEFAULT_CROP_SIZE
 
     assert f"{DEFAULT_CROP_SIZE} × {DEFAULT_CROP_SIZE} pixels" in course.lessons["05-how-detectors-work"].body
-    assert any(str(DEFAULT_CROP_SIZE) in o for q in course.lessons["05-how-detectors-work"].questions for o in q.options)
+
+
+# ------------------------------------------------------------------------------ teaching v2: checks on content
+
+
+def _all_questions(course):
+    return [(lesson.id, i, q) for lesson in course.lessons.values() for i, q in enumerate(lesson.questions)]
+
+
+def test_correct_option_is_not_given_away_by_its_length(course):
+    """A test-wise learner picks the longest option. Across all questions, the right answer may be the longest
+    (ties count) in at most 40% of them."""
+    questions = _all_questions(course)
+    longest = [f"{lid}#{i}" for lid, i, q in questions
+               if len(q.options[q.correct]) >= max(len(o) for o in q.options)]
+    assert len(longest) <= 0.4 * len(questions), f"correct option is the longest in {len(longest)} of {len(questions)}: {longest}"
+
+
+def test_option_order_is_a_stable_shuffle_per_learner(course):
+    order = L.option_order("01-x#0", 4, "seed-a")
+    assert sorted(order) == [0, 1, 2, 3]
+    assert L.option_order("01-x#0", 4, "seed-a") == order  # stable within a session
+    assert len({tuple(L.option_order("01-x#0", 4, f"s{k}")) for k in range(40)}) > 6  # varies between learners
+    # For any one learner, the correct answer does not sit in the same position in every question.
+    for seed in ("seed-a", "seed-b", L.HANDOUT_SEED):
+        positions = {L.option_order(f"{lid}#{i}", len(q.options), seed).index(q.correct)
+                     for lid, i, q in _all_questions(course)}
+        assert len(positions) >= 3, (seed, positions)
+
+
+def test_handout_answer_letters_follow_the_shuffled_order(course):
+    track = course.tracks["classroom"]
+    page = L.render_handout(track, course, None, {})
+    letters = re.findall(r"<li value='\d+'><b>([A-D])</b>", page)
+    assert len(set(letters)) >= 3
+    lesson = course.lessons_of("classroom")[0]
+    q = lesson.questions[0]
+    order = L.option_order(f"{lesson.id}#0", len(q.options), L.HANDOUT_SEED)
+    first_options = re.search(r"<ol class='options'>(.*?)</ol>", page).group(1)
+    shown = re.findall(r"<li>(.*?)</li>", first_options)
+    assert shown[order.index(q.correct)] == html.escape(q.options[q.correct])
+    assert letters[0] == "ABCD"[order.index(q.correct)]
+
+
+def test_every_session_has_an_open_exit_ticket(course, tmp_path):
+    for track in course.tracks.values():
+        for session in track.sessions:
+            assert session.exit_ticket.strip().endswith((".", "?")), (track.id, session.title)
+    meta = _good_meta()
+    root = _write_course(tmp_path, meta)
+    track_file = root / "tracks" / "t.md"
+    text = track_file.read_text(encoding="utf-8")
+    assert "exit_ticket" not in text  # the helper writes a session without one: it must be refused
+    with pytest.raises(L.LessonError, match="exit_ticket"):
+        L.load_course(root)
+
+
+def test_detector_output_is_a_fake_score_not_a_probability(course):
+    """Wherever a lesson or the notes mention 'probability', it is to say the fake score is not one."""
+    texts = [(lesson.id, lesson.body + " ".join(q.prompt + " ".join(q.options) + q.explanation
+                                                 for q in lesson.questions) + lesson.summary)
+             for lesson in course.lessons.values()]
+    texts += [(track.id, track.notes) for track in course.tracks.values()]
+    for name, text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            if re.search(r"probabilit", sentence, re.I):
+                assert re.search(r"\bnot\b|n't", sentence), f"{name}: {sentence!r}"
+    assert "fake score" in course.lessons["05-how-detectors-work"].body
+
+
+def test_report_card_is_rendered_from_the_card(course):
+    text = L.lesson_markdown(course.lessons["05-how-detectors-work"], course, FAKE_CARD)
+    assert "| other swaps | 0.310 | 50 | worse than a coin toss: ranks this kind backwards | 10% | 40% |" in text
+    assert "below 25" in text and "from 70" in text  # thresholds as fake scores out of 100
+    assert "about 5% of held-out real faces" in text
+    notes = L.track_notes(course.tracks["classroom"], FAKE_CARD)
+    assert "| Sample A (real) | real photo | 61 | uncertain |" in notes
+    assert L.fill_card("{{card.score:training_data}} {{card.pct:nope}}", FAKE_CARD) == f"{L.MISSING_KEY} {L.MISSING_KEY}"
+    assert L.auc_reading(0.5) == "about a coin toss" and L.auc_reading(0.95) == "good ranking"
+
+
+def test_glossary_links_resolve_and_broken_ones_are_refused(course, tmp_path):
+    assert {"auc", "fake-score", "deployer", "false-alarm", "calibrated", "provenance"} <= set(course.glossary)
+    linked = {s for lesson in course.lessons.values() for s in L.glossary_links(lesson.body)}
+    assert linked and linked <= set(course.glossary)
+    (tmp_path / "glossary.md").write_text("# G\n\n## AUC\nArea under the curve.\n", encoding="utf-8")
+    ok = _write_course(tmp_path, _good_meta(), body="An [AUC](glossary.md#auc). " + "Text " * 50)
+    _add_exit_ticket(ok)
+    assert list(L.load_course(ok).glossary) == ["auc"]
+    bad = _write_course(tmp_path, _good_meta(), body="A [word](glossary.md#nope). " + "Text " * 50)
+    _add_exit_ticket(bad)
+    with pytest.raises(L.LessonError, match="glossary term '#nope'"):
+        L.load_course(bad)
+    (tmp_path / "glossary.md").write_text("## AUC\nOne.\n## auc\nTwice.\n", encoding="utf-8")
+    with pytest.raises(L.LessonError, match="twice"):
+        L.load_course(ok)
+
+
+def test_page_shuffles_options_per_learner_and_shows_the_exit_ticket():
+    at = _page().run()
+    seed = at.session_state["lessons_seed"]
+    q = L.load_course().lessons["01-what-is-a-deepfake"].questions[0]
+    radio = at.radio(key="lq_01-what-is-a-deepfake#0")
+    assert radio.options == [q.options[j] for j in L.option_order("01-what-is-a-deepfake#0", len(q.options), seed)]
+    at.run()  # a rerun keeps the order
+    assert at.radio(key="lq_01-what-is-a-deepfake#0").options == radio.options
+    assert not [t for t in at.text_area if t.key and t.key.startswith("ticket_")]  # not the end of a session
+    course = L.load_course()
+    track = course.tracks["classroom"]
+    last = track.sessions[0].items[-1].lesson
+    at.selectbox(key="lessons_pos_classroom").set_value(track.lesson_ids.index(last)).run()
+    assert not at.exception
+    tickets = [t for t in at.text_area if t.key and t.key.startswith("ticket_")]
+    assert len(tickets) == 1 and tickets[0].label == track.sessions[0].exit_ticket
+    tickets[0].input("A blending seam at the jaw; the score is a ranking, not proof.").run()
+    assert any("Saved in this browser tab" in c.value for c in at.caption)
