@@ -52,11 +52,12 @@ st.markdown(
     "shows where it looked."
 )
 st.info(
-    "**Consent first.** Only use photos of people who agreed to have their face used here — yourself, or a "
-    "classmate who said yes. Never make or share fakes of anyone who did not. **Nothing is stored:** photos "
-    "and fakes stay in this browser tab's memory and are gone when you close it.",
+    "**Consent first.** Only use photos of people who agreed to have their face used here. Never make or share "
+    "fakes of anyone who did not. **Nothing is stored:** photos and fakes stay in this browser tab's memory and "
+    "are gone when you close it.",
     icon="🤝",
 )
+st.caption("In class with under-18s: use the built-in samples or your own face only — never a classmate's.")
 
 lab = get_lab()
 untrained_warning(lab)

@@ -468,3 +468,12 @@ def test_page_shuffles_options_per_learner_and_shows_the_exit_ticket():
     assert len(tickets) == 1 and tickets[0].label == track.sessions[0].exit_ticket
     tickets[0].input("A blending seam at the jaw; the score is a ranking, not proof.").run()
     assert any("Saved in this browser tab" in c.value for c in at.caption)
+
+
+def test_privacy_page_opens_with_a_plain_words_headline():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / "about.py"), default_timeout=180).run()
+    assert not at.exception
+    headline = at.info[0].value
+    assert headline.startswith("**In plain words.**") and "fake score" in headline and "not a probability" in headline

@@ -27,6 +27,7 @@ def two_faces_png(grace, astronaut) -> bytes:
 def test_forge_page_self_blend_and_swap_with_consent_notice():
     at = _run(AppTest.from_file(str(PAGES / "make_a_fake.py")))
     assert any("Consent first" in i.value and "Nothing is stored" in i.value for i in at.info)
+    assert any("under-18s" in c.value and "never a classmate's" in c.value for c in at.caption)  # safeguarding rule
     texts = _texts(at)
     # Both labs scored original and fake: four score lines with a verdict.
     assert texts.count("manipulated") >= 4

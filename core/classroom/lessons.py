@@ -512,7 +512,24 @@ def card_summary(card: Mapping[str, Any]) -> str:
     return "\n".join(lines) if lines else MISSING_KEY
 
 
-_TABLES = {"families_table": families_table, "heldout_table": heldout_table, "samples_table": samples_table,
+def report_summary(card: Mapping[str, Any]) -> str:
+    """The report card in one plain sentence, worked out from the figures (never typed into a lesson)."""
+    parts = []
+    if isinstance(v := card.get("val_auc_selfblend"), (int, float)):
+        parts.append(f"On its own kind of fake (self-blends of people it never saw) its AUC is {v:.3f}: "
+                     f"{auc_reading(v)}.")
+    fams = card.get("families")
+    aucs = [f["auc"] for f in fams.values() if isinstance(f, Mapping) and isinstance(f.get("auc"), (int, float))] \
+        if isinstance(fams, Mapping) else []
+    if aucs:
+        good = sum(a >= 0.85 for a in aucs)
+        backwards = sum(a < 0.45 for a in aucs)
+        parts.append(f"Of {len(aucs)} kinds of fake made elsewhere, it ranks {good} well, "
+                     f"{len(aucs) - good - backwards} less well, and {backwards} backwards (AUC below 0.45).")
+    return " ".join(parts) if parts else MISSING_KEY
+
+
+_TABLES = {"families_table": families_table, "report_summary": report_summary, "heldout_table": heldout_table, "samples_table": samples_table,
            "summary": card_summary}
 
 
