@@ -15,7 +15,7 @@ import streamlit as st
 from core.classroom.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, glossary_links,
                                     lesson_markdown, load_course, load_model_card, make_selfblend_figure, option_order,
                                     page_title, preset_key, registered_pages, render_handout,
-                                    rewrite_lesson_links, split_figures, track_notes)
+                                    rewrite_lesson_links, sample_title, split_figures, track_notes)
 
 PROGRESS = "lessons_progress"  # {"answers": {qkey: option index}, "first": {qkey: right on first try}}
 SEED = "lessons_seed"  # this tab's random seed for the order of check-question options
@@ -77,7 +77,7 @@ def _try_it(page: str, label: str, preset: str | None, registered: set[str], key
     if page not in registered:
         st.caption(f"🧪 Lab: **{label}** — coming soon (`{page}` is not installed in this lab yet).")
         return
-    with_sample = f" with the {preset.replace('_', ' ').title()} sample" if preset else ""
+    with_sample = f" with the {sample_title(preset)} sample" if preset else ""
     if st.button(f"🧪 Try it: open {label}{with_sample}", key=key, type="primary" if primary else "secondary"):
         if preset:
             st.session_state[f"{preset_key(page)}_preset"] = preset

@@ -87,6 +87,7 @@ def test_linked_pages_are_planned_pages(path):
         assert page in PLANNED, f"{path.name}: links to {page}, not a planned page"
     if meta.get("preset"):
         assert meta["preset"] in SAMPLES
+        assert SAMPLES[meta["preset"]].startswith(L.sample_title(meta["preset"]))  # named as the pages name it
 
 
 @pytest.mark.parametrize("path", LESSON_FILES, ids=lambda p: p.stem)

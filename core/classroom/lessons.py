@@ -53,6 +53,12 @@ PLANNED_PAGES = (
 # a lesson's "Try it" sets st.session_state[f"{key}_preset"] so the page opens on the lesson's sample.
 PRESET_KEYS = {"pages/make_a_fake.py": "fake", "pages/robustness.py": "robust", "pages/adversarial.py": "adv"}
 SAMPLE_NAMES = ("grace_hopper", "astronaut")  # core.engine.faces.SAMPLES, listed here so loading needs no torch
+SAMPLE_TITLES = {"grace_hopper": "Grace Hopper", "astronaut": "Eileen Collins"}  # as the pages name them
+
+
+def sample_title(preset: str) -> str:
+    """The name the pages give a built-in sample: ``astronaut`` → ``Eileen Collins``."""
+    return SAMPLE_TITLES.get(preset, preset.replace("_", " ").title())
 MISSING_CARD = "(measured figures appear here once the model card is generated)"
 MISSING_KEY = "(not in the model card yet)"
 
@@ -748,7 +754,7 @@ def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
                     out.append("<p class='meta'><i>(The illustration is made by the lab's own face detector; "
                                "open the lab to see it.)</i></p>")
         out.append(f"<p class='lab'><b>Try it in the lab:</b> the <i>{html.escape(lesson.lab_title)}</i> page"
-                   + (f" with the built-in sample photo ({html.escape(lesson.preset.replace('_', ' '))})"
+                   + (f" with the built-in sample photo of {html.escape(sample_title(lesson.preset))}"
                       if lesson.preset else "") + ".</p>")
         qs = lesson.questions if track.show == "full" else lesson.questions[:1]
         if qs:
