@@ -674,6 +674,16 @@ def make_selfblend_figure(extractor, sample: str = "grace_hopper", seed: int = 7
                           "where the pixels changed: the whole face, with the strongest change at the mask's edge.")
 
 
+def handout_order(question_key: str, n_options: int, correct: int, number: int, seed: str) -> list[int]:
+    """The option order for a printed sheet, where the whole class sees the same order: as :func:`option_order`,
+    but the right answer's position is balanced over the sheet — each run of four questions uses every
+    position once, in a shuffled order — so a test-wise reader can find no favourite letter."""
+    block = random.Random(f"{seed}|block{number // 4}").sample(range(4), 4)
+    target = block[number % 4] % n_options
+    rest = [j for j in option_order(question_key, n_options, seed) if j != correct]
+    return rest[:target] + [correct] + rest[target:]
+
+
 # ---------------------------------------------------------------------------------------------- handout
 
 _HANDOUT_CSS = """
@@ -719,7 +729,7 @@ def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
     """A printable handout for one track: one self-contained HTML page (inline CSS, images as data: URIs).
 
     Each lesson gives its key idea, objectives, text (or just the key idea for a summary track), the lab to
-    try and its check questions (options in the order :func:`option_order` gives for ``seed``); each session
+    try and its check questions (options in the order :func:`handout_order` gives for ``seed``); each session
     ends with its exit ticket. Answers with explanations, the glossary terms the lessons link to and all
     sources come at the end.
     """
@@ -761,7 +771,7 @@ def render_handout(track: Track, course: Course, card: Mapping[str, Any] | None,
             out.append("<h3>Check yourself</h3>")
         for i, q in enumerate(qs):
             qn += 1
-            order = option_order(f"{lesson.id}#{i}", len(q.options), seed)
+            order = handout_order(f"{lesson.id}#{i}", len(q.options), q.correct, qn - 1, seed)
             opts = "".join(f"<li>{html.escape(q.options[j])}</li>" for j in order)
             out.append(f"<div class='q'><p><b>{qn}.</b> {html.escape(q.prompt)}</p><ol class='options'>{opts}</ol></div>")
             letter = chr(ord("A") + order.index(q.correct))
