@@ -480,3 +480,14 @@ def test_privacy_page_opens_with_a_plain_words_headline():
     assert not at.exception
     headline = at.info[0].value
     assert headline.startswith("**In plain words.**") and "fake score" in headline and "not a probability" in headline
+
+
+def test_page_renders_every_lesson_of_the_classroom_track():
+    at = _page().run()
+    course = L.load_course()
+    ids = course.tracks["classroom"].lesson_ids
+    for pos, lid in enumerate(ids):
+        at.selectbox(key="lessons_pos_classroom").set_value(pos).run()
+        assert not at.exception, lid
+        assert at.header[0].value == course.lessons[lid].title
+        assert "{{" not in " ".join(m.value for m in at.markdown), lid
