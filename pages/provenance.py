@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.labs.demo_identity import DEMO_LABEL, load_demo_identity
+from core.labs.provenance.identity import DEMO_LABEL, load_demo_identity
 from core.engine.faces import SAMPLES, sample_image_path
 from core.engine.media import MediaError, load_image
 from core.labs.provenance import (CLAIMS, EDITS, INVALID, NONE, REMOTE, SAVING, TAMPERED, TRUSTED, UNREADABLE,
