@@ -64,9 +64,19 @@ class Limits:
 
 
 def data_dir() -> Path:
-    """The folder for what the lab keeps; created on first use."""
-    path = Path(os.environ.get("LAB_DATA_DIR", ROOT / "data"))
-    path.mkdir(parents=True, exist_ok=True)
+    """The folder for what the lab keeps; created on first use, readable by its owner only (0700): it holds
+    the class database and the demo signing key. The default ``./data`` is tightened to 0700 even when an
+    older version created it 0755; a folder you name with ``LAB_DATA_DIR`` is only made 0700 when created."""
+    default = ROOT / "data"
+    path = Path(os.environ.get("LAB_DATA_DIR", default))
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+    elif path.resolve() == default.resolve():
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o700)
+        except OSError:  # not ours to change (a read-only checkout): leave it
+            pass
     return path
 
 

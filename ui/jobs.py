@@ -44,15 +44,19 @@ def client_key(ip: str | None, tab_id: str) -> str:
     return f"tab:{tab_id}"
 
 
+def client_address() -> str | None:
+    """The browser's IP address as the server sees it (None without a request, e.g. in AppTest)."""
+    try:
+        return st.context.ip_address or None
+    except Exception:  # noqa: BLE001 - no request context (bare scripts, AppTest)
+        return None
+
+
 def session_id() -> str:
     """This browser's key in the shared pool: its address (see :func:`client_key`), else this tab's id."""
     if _SESSION_KEY not in st.session_state:
         st.session_state[_SESSION_KEY] = uuid.uuid4().hex
-    try:
-        ip = st.context.ip_address
-    except Exception:  # noqa: BLE001 - no request context (bare scripts, AppTest)
-        ip = None
-    return client_key(ip, st.session_state[_SESSION_KEY])
+    return client_key(client_address(), st.session_state[_SESSION_KEY])
 
 
 def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
