@@ -47,9 +47,10 @@ def client_key(ip: str | None, tab_id: str) -> str:
 def client_address() -> str | None:
     """The browser's IP address as the server sees it (None without a request, e.g. in AppTest)."""
     try:
-        return st.context.ip_address or None
-    except Exception:  # noqa: BLE001 - no request context (bare scripts, AppTest)
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare scripts)
         return None
+    return ip if isinstance(ip, str) and ip else None  # AppTest hands back a mock object
 
 
 def session_id() -> str:
