@@ -8,7 +8,7 @@
 | ``LAB_MAX_VIDEO_SECONDS`` | ``300`` | longest video we analyse |
 | ``LAB_MAX_VIDEO_PIXELS`` | ``8294400`` (3840×2160) | largest video frame |
 | ``LAB_MAX_VIDEO_FPS`` | ``240`` | highest frame rate a video may declare; higher is refused (a crafted file can claim 100,000 frames a second) |
-| ``LAB_MAX_DECODED_FRAMES`` | ``20000`` | frames decoded from one video at most, whatever its header says (a work budget per job) |
+| ``LAB_MAX_DECODED_FRAMES`` | ``12000`` | frames decoded from one video at most, whatever its header says (a work budget per job; keyframe seeking keeps ordinary videos far below it) |
 | ``LAB_MAX_DECODED_MB`` | ``1024`` | decoded RGB frames kept from one video at most, in MB |
 | ``LAB_WORK_SIDE`` | ``4096`` | uploaded photos are decoded (with JPEG draft / reduce) so their longer side is at most this |
 | ``LAB_MAX_FACES`` | ``20`` | faces analysed per image (the largest ones first) |
@@ -45,7 +45,7 @@ class Limits:
     max_video_pixels: int = 3840 * 2160
     max_faces: int = 20
     max_video_fps: float = 240.0
-    max_decoded_frames: int = 20_000
+    max_decoded_frames: int = 12_000
     max_decoded_bytes: int = 1024 * 2**20
     work_side: int = 4096
 

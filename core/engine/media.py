@@ -342,16 +342,16 @@ def _read_sampled(container, stream, info: VideoInfo, wanted: list[int], limits:
     size = None
     ordinal = -1
     decoder = None
-    just_seeked = False
+    just_seeked, can_seek, before = False, True, -1
     for target in wanted:
         if indices and target <= indices[-1]:
             continue
-        if decoder is None or target - max(ordinal, 0) > seek_gap:
-            if decoder is not None and _seek(container, stream, target, fps):
-                decoder = _decode(container, stream)
-                ordinal, just_seeked = target - 1, True  # target - 1: a guess for frames without a timestamp
-            elif decoder is None:
-                decoder = _decode(container, stream)
+        if decoder is None:
+            decoder = _decode(container, stream)
+        elif can_seek and target - ordinal > seek_gap and _seek(container, stream, target, fps):
+            decoder = _decode(container, stream)
+            before, just_seeked = ordinal, True
+            ordinal = target - 1  # a guess, used only for frames without a timestamp
         try:
             for frame in decoder:
                 decoded += 1
@@ -369,8 +369,13 @@ def _read_sampled(container, stream, info: VideoInfo, wanted: list[int], limits:
                     return indices, frames
                 # Count frames while decoding in order (right for variable frame rates too); right after
                 # a seek the count restarts from the frame's timestamp.
-                ordinal = _frame_index(frame, stream, fps, ordinal + 1) if just_seeked else ordinal + 1
-                just_seeked = False
+                if just_seeked:
+                    ordinal = _frame_index(frame, stream, fps, ordinal + 1)
+                    if ordinal <= before:  # the keyframe lies behind us (sparse keyframes): seeking only
+                        can_seek = False   # re-decodes what we passed, so decode straight on from here
+                    just_seeked = False
+                else:
+                    ordinal += 1
                 if ordinal < target:
                     continue
                 kw = {}
