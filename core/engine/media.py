@@ -239,6 +239,8 @@ def _probe_header(container, limits: Limits) -> VideoInfo:
     else:
         duration = 0.0
     n_frames = int(stream.frames or 0) or int(round(duration * fps))
+    if duration > 0 and fps > 0:  # a header claiming 100,000 frames in a "1 s" clip: believe the shorter story
+        n_frames = min(n_frames, int(duration * fps * 1.1) + 1)
     if width * height == 0:
         raise MediaError("This video has no readable frames. It may be damaged; try exporting it again.")
     if width * height > limits.max_video_pixels:
