@@ -45,8 +45,8 @@ def _seeds() -> dict[str, bytes]:
     exif[0x010F] = "Fuzz camera"
     exif[0x0131] = "Fuzz software"
     rgba = rgb.convert("RGBA")
-    sixteen = Image.fromarray((_picture(16, 12)[..., 0].astype(np.uint16) * 257), mode="I;16")
-    floats = Image.fromarray(_picture(16, 12)[..., 1].astype(np.float32) / 7.0, mode="F")
+    sixteen = Image.fromarray(_picture(16, 12)[..., 0].astype(np.uint16) * 257)
+    floats = Image.fromarray(_picture(16, 12)[..., 1].astype(np.float32) / 7.0)
     return {
         "jpeg": _save(rgb, "JPEG", quality=80, exif=exif.tobytes()),
         "png": _save(rgba, "PNG"),
