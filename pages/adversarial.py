@@ -10,7 +10,7 @@ from core.labs.adversarial import METHODS, AttackResult, attack, epsilon_sweep
 from core.engine.faces import Face
 from core.fakes.forge import ForgeSettings, self_blend
 from ui.draw import VERDICT_COLOURS
-from ui.explore import choose_photo, verdict_badge
+from ui.explore import WORK_SIDE, choose_photo, verdict_badge, working_copy
 from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
@@ -63,6 +63,15 @@ chosen_photo = choose_photo("adv")
 if chosen_photo is None:
     st.stop()
 rgb, face, name = chosen_photo
+if max(rgb.shape[:2]) > WORK_SIDE:
+    # Work on a bounded copy, as Make a fake does: a 39 MP photo once took 52 s and 2 GB here, and its
+    # full-size fake stayed cached for every session.
+    width = rgb.shape[1]
+    rgb = working_copy(rgb)
+    scale = rgb.shape[1] / width
+    face = Face(box=(face.box * scale).astype(np.float32), landmarks=(face.landmarks * scale).astype(np.float32),
+                prob=face.prob)
+    st.caption(f"Large photo: the lab works on a copy {rgb.shape[1]}×{rgb.shape[0]} pixels in size.")
 if not name.startswith(("self-blended", "face swap")):
     make_fake = st.toggle("Turn this photo into a self-blended fake first", value=True, key="adv_make_fake",
                           help="Attacks are most telling on a fake: the noise must make it read as real.")

@@ -17,6 +17,7 @@ from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import HEATMAP_READING, reading, timeline
 
+VIDEO_TIME_LIMIT_S = 300  # a backstop far above ordinary videos (bench/analyze.py: a 10 s 1080p clip in 2 s)
 KEY = "detect_video"
 RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches; no frames, no upload)
 FORMATS = ["mp4", "mov", "webm", "avi", "mkv", "m4v"]
@@ -87,7 +88,10 @@ if data is not None:
                 return report.without_frames(), clip, heatmaps  # the frames are in the clip now
 
             try:
-                report, clip, heatmaps = run_job(job, label="Analysing the video…", poll=show_progress, cancel=cancel)
+                # time_limit: a backstop beside the decoding budgets of core.engine.media (issue 21); on expiry
+                # the cancel flag stops the worker at its next frame or batch.
+                report, clip, heatmaps = run_job(job, label="Analysing the video…", poll=show_progress, cancel=cancel,
+                                                 time_limit=VIDEO_TIME_LIMIT_S)
             except (MediaError, AnalysisCancelled) as err:
                 status.update(label="This video could not be analysed", state="error")
                 st.error(str(err) or "The analysis was cancelled.", icon="🚫")

@@ -7,24 +7,21 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.labs.demo_identity import DEMO_LABEL, load_demo_identity
 from core.engine.faces import SAMPLES, sample_image_path
 from core.engine.media import MediaError, load_image
-from core.labs.provenance import (CLAIMS, EDITS, INVALID, NONE, REMOTE, SAVING, TAMPERED, TRUSTED, UNREADABLE,
-                             UNSUPPORTED, VALID_UNTRUSTED, CredentialReport, MetadataReport, SigningError,
-                             edit_signed, pretty_json, read_credentials, read_metadata, sign_image)
+from core.labs.provenance import (CLAIMS, DEMO_LABEL, EDITS, SAVING, CredentialReport, MetadataReport, SigningError,
+                                  edit_signed, load_demo_identity, read_credentials, read_metadata, sign_image)
 from ui.inputs import image_input
+from ui.jobs import pooled_cache, run_job
+from ui.provenance_view import plain, show_credentials, show_metadata
 
 KEY = "provenance"
-STYLE = {  # status → (streamlit call, icon)
-    TRUSTED: (st.success, "✅"), VALID_UNTRUSTED: (st.warning, "🔓"), TAMPERED: (st.error, "❌"),
-    INVALID: (st.error, "⛔"), UNREADABLE: (st.error, "🧩"), NONE: (st.info, "🫥"), REMOTE: (st.info, "🌐"),
-    UNSUPPORTED: (st.warning, "🚫"),
-}
+WORK_SIDE = 2048  # signing and editing work on a copy at most this large (like Make a fake): bounded memory
+TIME_LIMIT_S = 60  # reading one file's credential and metadata takes well under a second; this is a backstop
 
 
 def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
+    return hashlib.sha256(data).hexdigest()
 
 
 def _raw_bytes() -> bytes | None:
@@ -40,64 +37,20 @@ def _raw_bytes() -> bytes | None:
     return widget.getvalue() if widget is not None else None
 
 
-def show_credentials(report: CredentialReport) -> None:
-    """A credential report in plain words: verdict, signer, tool, actions, history, checks."""
-    call, icon = STYLE.get(report.status, (st.info, "ℹ️"))
-    call(f"**{report.headline}** {report.detail}", icon=icon)
-    if report.remote_url:
-        st.caption(f"Link in the file (not followed): `{report.remote_url}`")
-    if report.error and report.status in (UNREADABLE, UNSUPPORTED):
-        st.caption(f"What the C2PA library said: `{report.error[:300]}`")
-    m = report.active
-    if m is None:
-        return
-    if not report.intact:
-        st.caption("What the credential says — it failed validation, so none of this can be relied on:")
-    if report.ai_sources:
-        st.markdown("🤖 **The credential declares:** " + "; ".join(report.ai_sources) + ".")
-    c1, c2, c3 = st.columns(3)
-    c1.markdown(f"**Signed by**  \n{m.signer or '—'}  \n<small>certificate issuer: {m.issuer or '—'}</small>",
-                unsafe_allow_html=True)
-    c2.markdown(f"**Made with (claim generator)**  \n{m.generator or '—'}")
-    c3.markdown("**Signed when**  \n" + (m.signed_at or "unknown — no trusted timestamp"))
-    if m.actions:
-        lines = []
-        for a in m.actions:
-            line = f"- **{a.plain}** (`{a.label}`)"
-            if a.source_plain:
-                line += f": {a.source_plain} (`{a.source_type}`)"
-            if a.description:
-                line += f" — {a.description}"
-            if a.software:
-                line += f" · software: {a.software}"
-            lines.append(line)
-        st.markdown("**What the signer says was done**\n" + "\n".join(lines))
-    if m.ingredients:
-        lines = [f"- *{i.title}* ({i.relationship}, {i.format or 'unknown format'}): "
-                 + ("has its own credential" + (" — with problems: " + ", ".join(i.failures) if i.failures else "")
-                    if i.manifest else "no credential of its own") for i in m.ingredients]
-        st.markdown("**Made from (ingredients)**\n" + "\n".join(lines))
-    for old in report.history:
-        acts = ", ".join(a.plain + (f" ({a.source_plain})" if a.source_plain else "") for a in old.actions) or "—"
-        st.markdown(f"↳ earlier credential on *{old.title or 'untitled'}*: signed by {old.signer or '—'} with "
-                    f"{old.generator or 'an unnamed tool'}; actions: {acts}")
-    with st.expander("All validation checks and the raw manifest"):
-        st.table([{"result": c.kind, "code": c.code, "meaning": c.plain} for c in report.checks], hide_index=True)
-        st.code(pretty_json(report)[:20000], language="json")
+# Reading a file runs in the shared job pool with a time limit, and its reports are cached by the file's digest
+# (the bytes themselves are left out of the cache key: "_raw"), so a rerun of the page costs nothing.
+@pooled_cache(label="Reading the file's credential…", max_entries=32, time_limit=TIME_LIMIT_S)
+def _credentials(digest: str, anchors: bytes | None, _raw: bytes) -> CredentialReport:
+    return read_credentials(_raw, trust_anchors=anchors)
 
 
-def show_metadata(meta: MetadataReport) -> None:
-    if meta.error:
-        st.caption(meta.error)
-        return
-    for marker in meta.ai_markers:
-        st.warning(f"AI marker in the metadata: {marker}", icon="🤖")
-    if not meta.fields:
-        st.caption(f"{meta.format or 'This'} file carries no camera, software, date or AI fields. Metadata is "
-                   "removed by most apps and is as easy to fake as to delete, so its absence means nothing.")
-        return
-    st.table([{"field": f.name, "value": f.value, "why it matters": f.why} for f in meta.fields], hide_index=True)
-    st.caption("Unsigned metadata is only a claim: any editor can write any camera, date or tool into it.")
+@pooled_cache(label="Reading the file's metadata…", max_entries=32, time_limit=TIME_LIMIT_S)
+def _metadata(digest: str, _raw: bytes) -> MetadataReport:
+    return read_metadata(_raw)
+
+
+def credentials_of(data: bytes, anchors: bytes | None) -> CredentialReport:
+    return _credentials(_digest(data), anchors, data)
 
 
 # ----------------------------------------------------------------------------------------------- page
@@ -111,7 +64,7 @@ st.markdown(
     "signs a picture with the lab's demo identity, and then lets you break the credential."
 )
 
-picked = image_input(KEY, label="Choose a picture to inspect")
+picked = image_input(KEY, label="Choose a picture to inspect", max_side=WORK_SIDE)
 if picked is None:
     st.info("Choose a sample, upload a photo or take one with the camera to begin.")
     st.stop()
@@ -132,12 +85,12 @@ if trust_demo:
 st.header("1 · What this file says about itself")
 left, right = st.columns([2, 3])
 with left:
-    st.image(rgb, caption=f"{name} — {len(raw) / 1024:.0f} KB", width="stretch")
+    st.image(rgb, caption=f"{plain(name)} — {len(raw) / 1024:.0f} KB", width="stretch")
 with right:
     st.subheader("Content credential")
-    show_credentials(read_credentials(raw, trust_anchors=anchors))
+    show_credentials(credentials_of(raw, anchors))
     st.subheader("Metadata (EXIF, XMP, text)")
-    show_metadata(read_metadata(raw))
+    show_metadata(_metadata(_digest(raw), raw))
 
 # ----------------------------------------------------------------------------------------------- sign
 def sign_section(raw: bytes, rgb, stem: str, anchors: bytes | None) -> bytes | None:
@@ -150,8 +103,8 @@ def sign_section(raw: bytes, rgb, stem: str, anchors: bytes | None) -> bytes | N
     claim = st.radio("What should the credential claim?", list(CLAIMS), format_func=CLAIMS.get, key=f"{KEY}_claim")
     if st.button("Sign this image", type="primary", key=f"{KEY}_sign"):
         try:
-            with st.spinner("Signing…"):
-                signed = sign_image(raw, claim=claim, title=f"{stem}.jpg", rgb=rgb)
+            signed = run_job(sign_image, raw, claim=claim, title=f"{stem}.jpg", rgb=rgb, label="Signing…",
+                             time_limit=TIME_LIMIT_S)
             st.session_state[f"{KEY}_signed"] = {"for": digest, "bytes": signed, "claim": claim}
             st.session_state.pop(f"{KEY}_edited", None)
         except (SigningError, MediaError, OSError) as err:
@@ -161,7 +114,7 @@ def sign_section(raw: bytes, rgb, stem: str, anchors: bytes | None) -> bytes | N
         st.info("Press **Sign this image** to make a signed copy; then you can edit it below.")
         return None
     signed = state["bytes"]
-    show_credentials(read_credentials(signed, trust_anchors=anchors))
+    show_credentials(credentials_of(signed, anchors))
     if state["claim"] != "edited":
         st.caption("Notice: the signature is valid although the claim may be false. A credential records what "
                    "the signer declares; it cannot check that a 'camera' picture came from a camera.")
@@ -175,8 +128,7 @@ def _fake_landmarks(signed_rgb):
     """Landmarks (5, 2) of the largest face, or None (with a message) when there is no face."""
     from ui.resources import get_lab
 
-    with st.spinner("Finding the face…"):
-        faces = get_lab().extractor.detect(signed_rgb, crops=False)
+    faces = run_job(get_lab().extractor.detect, signed_rgb, crops=False, label="Finding the face…")
     if not faces:
         st.warning("No face found in this picture, so there is nothing to fake. Choose a photo with a clearly "
                    "visible face, or pick another edit.", icon="🙈")
@@ -191,10 +143,11 @@ def edit_section(signed: bytes, stem: str, anchors: bytes | None) -> None:
     saving = c2.radio("How the edited file is saved", list(SAVING), format_func=SAVING.get, key=f"{KEY}_saving")
     if st.button("Apply the edit and re-read", key=f"{KEY}_apply"):
         try:
-            signed_rgb = load_image(signed)
+            signed_rgb = load_image(signed, max_side=WORK_SIDE)
             landmarks = _fake_landmarks(signed_rgb) if edit == "fake" else None
             if edit != "fake" or landmarks is not None:
-                edited, _ = edit_signed(signed, signed_rgb, edit, saving, landmarks=landmarks, seed=7)
+                edited, _ = run_job(edit_signed, signed, signed_rgb, edit, saving, landmarks=landmarks, seed=7,
+                                    label="Editing and saving…", time_limit=TIME_LIMIT_S)
                 st.session_state[f"{KEY}_edited"] = {"for": _digest(signed), "bytes": edited, "edit": edit}
         except (SigningError, MediaError, ValueError) as err:
             st.error(f"The edit failed: {err}", icon="🚫")
@@ -205,12 +158,12 @@ def edit_section(signed: bytes, stem: str, anchors: bytes | None) -> None:
     left, right = st.columns([2, 3])
     with left:
         try:
-            st.image(load_image(edited), caption=f"{EDITS[done['edit']].split(' (')[0]} · {len(edited) / 1024:.0f} KB",
+            st.image(load_image(edited, max_side=WORK_SIDE), caption=f"{EDITS[done['edit']].split(' (')[0]} · {len(edited) / 1024:.0f} KB",
                      width="stretch")
         except MediaError as err:
             st.error(str(err), icon="🚫")
     with right:
-        show_credentials(read_credentials(edited, trust_anchors=anchors))
+        show_credentials(credentials_of(edited, anchors))
     st.download_button("Download the edited image", data=edited, file_name=f"{stem}_edited.jpg",
                        mime="image/jpeg", key=f"{KEY}_download_edited")
 
@@ -255,6 +208,6 @@ with st.expander("Check a video or any other file's credential"):
     any_file = st.file_uploader("Any file (MP4, MOV, JPEG, PNG, WebP, TIFF, HEIC, AVIF, PDF, WAV, MP3…)",
                                 key=f"{KEY}_anyfile")
     if any_file is not None:
-        show_credentials(read_credentials(any_file.getvalue(), trust_anchors=anchors))
+        show_credentials(credentials_of(any_file.getvalue(), anchors))
 st.caption("Nothing you choose here is saved: files are read in memory. The demo identity's keys are kept in the "
            "lab's data folder on this computer.")

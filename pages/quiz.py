@@ -8,6 +8,7 @@ from core.classroom.quiz_stats import Response, by_kind, compare, confidence_whe
 from core.classroom.store import StoreError
 from ui.classroom import (accuracy_by_kind, comparison_metrics, face_heatmap, get_gallery, open_store,
                           right_wrong_grid, show_item)
+from ui.jobs import client_address
 from ui.resources import get_lab, untrained_warning
 
 st.title("🕵️ Spot the fake")
@@ -35,16 +36,10 @@ def start(item_ids: list[str], *, records: list | None = None, **extra) -> None:
     st.rerun()
 
 
-def resume(token: str) -> None:
-    """Back after a page reload: the seat in the address finds this student's own answers, and the quiz
-    continues at the first unanswered picture."""
-    store = open_store()
-    part = store.participant(token) if store is not None else None
-    session = store.get_session(part.session_id) if part is not None else None
-    if session is None:
-        del st.query_params["seat"]
-        return
-    items = [i for i in session.item_ids if gallery.get(i) is not None]
+def resume(store, token: str, session, items: list[str]) -> None:
+    """Start (or, after a reload and rejoin, continue) this student's quiz: their own saved answers are
+    read back and the quiz continues at the first unanswered picture. The seat's token stays in this
+    browser session's memory only, never in the address (which a student could share)."""
     done = {a.item_id: a for a in store.my_answers(token)}
     records = []
     for item_id in items:  # answers are given in the session's order, so the answered ones come first
@@ -52,13 +47,14 @@ def resume(token: str) -> None:
             break
         a = done[item_id]
         records.append({"item_id": item_id, "answer": a.answer, "truth": a.truth, "confidence": a.confidence})
-    start(items, records=records, token=token, nickname=part.nickname, code=session.code,
+    part = store.participant(token)
+    start(items, records=records, token=token, nickname=part.nickname if part else "", code=session.code,
           session_title=session.title)
 
 
 # ---- setting up -------------------------------------------------------------------------------------------------
-if quiz is None and st.query_params.get("seat"):
-    resume(st.query_params["seat"])
+if "seat" in st.query_params:  # addresses from older versions carried the seat's token: drop it
+    del st.query_params["seat"]
 if quiz is None:
     mode = st.radio("How do you want to play?", ["On my own", "With my class"], horizontal=True, key="quiz_mode")
     if mode == "On my own":
@@ -74,7 +70,7 @@ if quiz is None:
     else:
         st.caption("Type the code your teacher shows and a **made-up nickname** (not your real name). Only your "
                    "teacher sees your answers, under that nickname; other students never do. If the page reloads, "
-                   "you continue where you left off.")
+                   "type the same code and nickname again on the same device: you continue where you left off.")
         with st.form("quiz_join"):
             code = st.text_input("Join code", max_chars=12, key="quiz_code")
             nickname = st.text_input("Nickname", max_chars=24, key="quiz_nickname")
@@ -83,7 +79,7 @@ if quiz is None:
             store = open_store()
             if store is not None:
                 try:
-                    part, session = store.join(code, nickname)
+                    part, session = store.join(code, nickname, client=client_address())
                 except StoreError as err:
                     st.error(str(err), icon="🚫")
                 else:
@@ -95,9 +91,7 @@ if quiz is None:
                     if not items:
                         st.error("None of this session's pictures are available here. Tell your teacher.")
                     else:
-                        st.query_params["seat"] = part.token  # a reload continues instead of starting over
-                        start(items, token=part.token, nickname=part.nickname, code=session.code,
-                              session_title=session.title)
+                        resume(store, part.token, session, items)
     st.stop()
 
 # ---- one item at a time -------------------------------------------------------------------------------------------
@@ -210,5 +204,4 @@ if quiz.get("token"):
     st.caption(f"{saved} of your answers are saved for your teacher under the nickname **{quiz['nickname']}**.")
 if st.button("Play again", key="quiz_again"):
     del st.session_state["quiz"]
-    st.query_params.pop("seat", None)
     st.rerun()

@@ -6,15 +6,21 @@ import time
 import streamlit as st
 
 from core.classroom.quiz_stats import Response, compare
-from core.classroom.store import check_passcode, teacher_passcode
+from core.classroom.store import (MIN_PASSCODE_LENGTH, TooManyTries, passcode_too_short, teacher_passcode,
+                                  verify_teacher)
 from ui.classroom import (comparison_metrics, confusion_figure, get_gallery, item_difficulty, open_store,
                           refresh_gallery)
+from ui.jobs import client_address
 from ui.resources import get_lab, untrained_warning
 
-MAX_FAILURES = 5
-LOCKOUT_S = 60
-
 st.title("🧑‍🏫 Teacher")
+
+if passcode_too_short():
+    st.error(
+        f"The teacher view is **closed** because the passcode set in `LAB_TEACHER_PASSCODE` is shorter than "
+        f"{MIN_PASSCODE_LENGTH} characters, which a student could guess. Restart the lab with a longer one, "
+        "for example a few unrelated words.", icon="🔒")
+    st.stop()
 
 if teacher_passcode() is None:
     st.info(
@@ -27,23 +33,20 @@ if teacher_passcode() is None:
     st.stop()
 
 if not st.session_state.get("teacher_ok"):
-    locked_until = st.session_state.get("teacher_locked_until", 0.0)
+    # Wrong tries are counted by the server, per address and over all addresses (core.classroom.throttle):
+    # a new tab or browser session does not start with a clean slate.
     with st.form("teacher_login"):
         passcode = st.text_input("Teacher passcode", type="password", key="teacher_passcode")
         submitted = st.form_submit_button("Open the teacher view", type="primary")
     if submitted:
-        if time.time() < locked_until:
-            st.error(f"Too many wrong tries. Wait {int(locked_until - time.time()) + 1} s and try again.", icon="⏳")
-        elif check_passcode(passcode):
-            st.session_state["teacher_ok"] = True
-            st.session_state.pop("teacher_failures", None)
-            st.rerun()
+        try:
+            ok = verify_teacher(passcode, client_address())
+        except TooManyTries as err:
+            st.error(str(err), icon="⏳")
         else:
-            failures = st.session_state.get("teacher_failures", 0) + 1
-            st.session_state["teacher_failures"] = failures
-            if failures >= MAX_FAILURES:  # slow down guessing from this browser session
-                st.session_state["teacher_locked_until"] = time.time() + LOCKOUT_S
-                st.session_state["teacher_failures"] = 0
+            if ok:
+                st.session_state["teacher_ok"] = True
+                st.rerun()
             st.error("That passcode is not right.", icon="🚫")
     st.stop()
 
@@ -146,6 +149,19 @@ extra = {i: {"detector_prob": "" if s.fake_prob is None else f"{s.fake_prob:.4f}
          for i, s in gallery.scores.items() if gallery.get(i) is not None}
 st.download_button("Download answers (CSV)", store.export_csv(session.id, extra=extra),
                    file_name=f"spot-the-fake-{session.code}.csv", mime="text/csv", key="teacher_csv")
+
+with st.expander("Participants"):
+    people = store.participants(session.id)
+    if not people:
+        st.caption("Nobody has joined yet.")
+    else:
+        st.caption("Remove a nickname that should not be here (a joke name, a second seat): its answers are deleted "
+                   "and that browser can no longer answer.")
+        who = st.selectbox("Participant", [p[0] for p in people], key="teacher_participant",
+                           format_func=lambda i: next(f"{n} · {c} answers" for pid, n, c in people if pid == i))
+        if st.button("Remove this participant", key="teacher_remove"):
+            store.remove_participant(session.id, who)
+            st.rerun()
 
 c1, c2 = st.columns(2)
 with c1:

@@ -404,3 +404,175 @@ def test_bad_videos_on_the_video_page_are_explained_and_the_page_recovers():
             assert at.error and re.search(case.refusal, at.error[0].value), (case.name, _messages(at))
     assert not at.error
     assert at.session_state["detect_video_result"]["name"] == good.filename
+
+
+# ------------------------------------------------------------------------------------------- Security v2 (issue 21)
+
+
+def _jpeg_of(w: int, h: int, value: int = 90) -> bytes:
+    return _save(Image.fromarray(np.full((h, w, 3), value, np.uint8)), "JPEG", quality=50)
+
+
+def _mjpeg_avi(sizes: list[tuple[int, int]], *, header: tuple[int, int] = (64, 64), rate: int = 10) -> bytes:
+    """An MJPEG AVI whose stream header says ``header`` and whose JPEG frames have their own ``sizes``."""
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="avi") as out:
+        stream = out.add_stream("mjpeg", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = *header, "yuvj420p"
+        for i, (w, h) in enumerate(sizes):
+            packet = av.Packet(_jpeg_of(w, h, 20 * i % 255))
+            packet.stream, packet.pts, packet.dts, packet.time_base = stream, i, i, Fraction(1, rate)
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def _h264(n: int, rate: int, size=(32, 32)) -> bytes:
+    buf = io.BytesIO()
+    picture = np.full((size[1], size[0], 3), 90, np.uint8)
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for i in range(n):
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def test_video_frames_larger_than_their_header_are_never_decoded_at_full_size():
+    """The MJPEG AVI that took the server from 1.5 to 7 GB: the header (and the first frames) say 64×64, later
+    frames are much larger. Each frame's own size is checked; decoding stops where the size changes."""
+    from core.engine.media import read_frames
+
+    data = _mjpeg_avi([(64, 64)] * 2 + [(640, 640)] * 6)
+    info = probe_video(data)
+    assert (info.width, info.height) == (64, 64)
+    _, indices, frames = read_frames(data, 8, limits=Limits(max_video_pixels=100 * 100))
+    assert indices == [0, 1] and all(f.shape == (64, 64, 3) for f in frames)
+    # A stream whose very first frame is over the limit is refused, whatever the header said.
+    big = _mjpeg_avi([(640, 640)] * 3, header=(64, 64))
+    with pytest.raises(MediaError, match="too large"):
+        read_frames(big, 3, limits=Limits(max_video_pixels=100 * 100))
+    # Frames are always shrunk by their own size (here the header's size would not have asked for it).
+    _, _, frames = read_frames(big, 3, max_side=128)
+    assert all(max(f.shape[:2]) <= 128 for f in frames)
+
+
+def test_video_claiming_a_thousand_frames_a_second_is_refused():
+    """A "1 s" clip with 1,000 frames: its frame count would set how much the worker decodes."""
+    data = _h264(1000, rate=1000)
+    with pytest.raises(MediaError, match="1,000 frames a second") as err:
+        probe_video(data)
+    _assert_clear(str(err.value), "frames a second")
+
+
+def test_video_decoding_stops_at_the_frame_and_byte_budgets():
+    from core.engine.media import read_frames
+
+    data = _h264(600, rate=30, size=(64, 48))
+    _, indices, _ = read_frames(data, 8)
+    assert len(indices) == 8
+    _, indices, _ = read_frames(data, 8, limits=Limits(max_decoded_frames=50))
+    assert 1 <= len(indices) < 8 and max(indices) < 50  # the work budget ends decoding early…
+    _, indices, frames = read_frames(data, 8, limits=Limits(max_decoded_bytes=3 * 64 * 48 * 3))
+    assert len(frames) == 3  # …and so does the memory budget of the kept frames
+
+
+def test_sampled_video_frames_are_reached_by_seeking_to_keyframes(monkeypatch):
+    import core.engine.media as media
+
+    data = _h264(3000, rate=30)
+    decoded = []
+    real = media._decode
+
+    def counting(container, stream):
+        for frame in real(container, stream):
+            decoded.append(1)
+            yield frame
+
+    monkeypatch.setattr(media, "_decode", counting)
+    _, indices, _ = media.read_frames(data, 8)
+    assert len(indices) == 8 and indices[-1] > 2500
+    assert len(decoded) < 2000  # far fewer than the ~2,800 frames up to the last sample
+
+
+def test_float_tiff_with_nan_and_inf_pixels_is_not_blanked():
+    ramp = np.tile(np.linspace(0, 1, 32, dtype=np.float32), (16, 1))
+    ramp[0, 0], ramp[0, 1], ramp[0, 2] = np.nan, np.inf, -np.inf
+    rgb = load_image(_save(Image.fromarray(ramp, mode="F"), "TIFF"))
+    assert rgb[8, 31].tolist() == [255, 255, 255] and rgb[8, 0].tolist() == [0, 0, 0]  # the ramp survives
+    assert len(np.unique(rgb[8, :, 0])) > 20
+    nothing = np.full((8, 8), np.nan, np.float32)
+    with pytest.raises(MediaError, match="no usable pixel values"):
+        load_image(_save(Image.fromarray(nothing, mode="F"), "TIFF"))
+
+
+def test_mutated_exif_jpeg_gives_a_media_error_not_a_traceback():
+    """The JPEGs whose broken EXIF made exif_transpose raise struct.error/TypeError out of load_image."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate
+    exif[0x010F] = "Camera"
+    good = _save(Image.fromarray(_grace()), "JPEG", exif=exif.tobytes())
+    at = good.find(b"Exif\x00\x00") + 6
+    rng = np.random.default_rng(21)
+    upright = 0
+    for _ in range(300):  # any exception other than MediaError propagates and fails the test
+        bad = bytearray(good)
+        for pos in rng.integers(at, at + 60, size=3):
+            bad[pos] = int(rng.integers(0, 256))
+        try:
+            upright += load_image(bytes(bad)).shape[:2] == _grace().shape[1::-1]
+        except MediaError as err:
+            _assert_clear(str(err), "image")
+    assert upright > 0  # the orientation tag survived some mutations and was applied
+
+
+def test_a_large_jpeg_is_decoded_in_draft_mode_at_the_working_size(monkeypatch):
+    from PIL import JpegImagePlugin
+
+    calls = []
+    real = JpegImagePlugin.JpegImageFile.draft
+
+    def spy(self, mode, size):
+        calls.append(size)
+        return real(self, mode, size)
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
+    big = _save(Image.fromarray(np.asarray(Image.fromarray(_grace()).resize((3200, 2400)))), "JPEG", quality=80)
+    rgb = load_image(big, max_side=800)
+    assert max(rgb.shape[:2]) == 800 and calls  # decoded at 1/2…1/8 size by the JPEG decoder, then resized
+    assert load_image(big).shape[:2] == (2400, 3200)  # without max_side nothing changes
+
+
+def test_an_upload_is_decoded_once_per_session_at_the_working_size(monkeypatch):
+    """Every rerun decoded the upload again: 20 sessions with 40 MP photos took the server to 7 GB."""
+    import ui.inputs
+
+    monkeypatch.setenv("LAB_WORK_SIDE", "640")
+    loads = []
+    real = ui.inputs.load_image
+    monkeypatch.setattr(ui.inputs, "load_image", lambda data, **kw: loads.append(kw) or real(data, **kw))
+
+    def script():
+        import streamlit as st
+
+        from ui.inputs import image_input
+
+        picked = image_input("t", camera=False)
+        if picked is not None:
+            st.write(f"shape {picked[0].shape}")
+        st.button("again", key="again")
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    at.radio(key="t_source").set_value("Upload a photo").run()
+    big = _save(Image.fromarray(np.asarray(Image.fromarray(_grace()).resize((2000, 1500)))), "JPEG")
+    at.file_uploader(key="t_upload").upload("big.jpg", big, "image/jpeg").run()
+    for _ in range(3):
+        at.button(key="again").click().run()
+    assert not at.exception
+    assert "shape (480, 640, 3)" in "\n".join(str(m.value) for m in at.markdown)
+    assert len(loads) == 1 and loads[0] == {"max_side": 640}

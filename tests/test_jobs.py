@@ -207,6 +207,41 @@ def test_run_job_returns_the_result_and_polls_progress_from_the_page_thread():
     assert polled >= 2
 
 
+def test_a_job_past_its_time_limit_is_abandoned_with_a_message_and_told_to_stop(tmp_path, monkeypatch):
+    """One crafted file must not keep a page (and its worker) waiting forever."""
+    mark = tmp_path / "stopped"
+    monkeypatch.setenv("LAB_TEST_STOP_MARK", str(mark))
+
+    def script():
+        import os
+        import threading
+        from pathlib import Path
+
+        import streamlit as st
+
+        from ui.jobs import run_job
+
+        cancel = threading.Event()
+
+        def stubborn():
+            for _ in range(200):  # checks its cancel flag, as analyze_video does between frames
+                if cancel.wait(0.05):
+                    Path(os.environ["LAB_TEST_STOP_MARK"]).write_text("stopped")
+                    return "stopped"
+            return "finished"
+
+        st.success(run_job(stubborn, cancel=cancel, time_limit=0.5))
+
+    at = AppTest.from_function(script)
+    at.run(timeout=120)
+    assert not at.exception and not at.success
+    assert any("longer than the lab allows" in e.value for e in at.error)
+    deadline = time.monotonic() + 5
+    while not mark.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert mark.exists()  # the worker saw the cancel flag and gave its slot back
+
+
 def test_big_photo_decodes_from_many_sessions_are_bounded(monkeypatch, grace):
     """Decoding is memory-hungry (≈340 MB for 40 MP): at most as many at once as the pool has workers."""
     import core.engine.media

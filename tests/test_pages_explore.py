@@ -130,3 +130,19 @@ def test_forge_page_works_on_a_smaller_copy_of_a_large_photo(grace):
     _run(at)
     assert "Large photo" in _texts(at)
     assert max(at.session_state["explore_fake"].rgb.shape[:2]) == 1280
+
+
+def test_adversarial_page_attacks_a_bounded_copy_of_a_large_photo(grace):
+    """A 39 MP photo once took 52 s and 2 GB here, and its full-size fake was cached for every session."""
+    import cv2
+
+    from core.engine.media import encode_jpeg
+
+    big = cv2.resize(grace, (grace.shape[1] * 3, grace.shape[0] * 3), interpolation=cv2.INTER_CUBIC)  # 1536×1800
+    at = _run(AppTest.from_file(str(PAGES / "adversarial.py")))
+    at.radio(key="adv_source").set_value("Upload a photo")
+    _run(at)
+    at.file_uploader(key="adv_upload").upload("big.jpg", encode_jpeg(big), "image/jpeg")
+    _run(at)
+    assert "Large photo: the lab works on a copy" in _texts(at) and "1280" in _texts(at)
+    assert {m.label: m.value for m in at.metric}["Largest pixel change"] == "4 / 255"

@@ -16,7 +16,7 @@ from PIL import Image
 
 from core.labs import provenance as prov
 from core.config import ROOT
-from core.labs.demo_identity import DEMO_LABEL, SIGNER_NAME, load_demo_identity
+from core.labs.provenance.identity import DEMO_LABEL, SIGNER_NAME, load_demo_identity
 from core.engine.faces import sample_image_path
 from core.engine.media import encode_jpeg, encode_png, load_image
 

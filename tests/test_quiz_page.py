@@ -73,7 +73,13 @@ def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
     assert "quiz" not in at.session_state and at.button(key="quiz_start")
 
 
-def test_class_round_stores_answers_under_the_nickname_only(env):
+def test_class_round_stores_answers_under_the_nickname_only(env, monkeypatch):
+    import ui.jobs
+    from core.classroom import throttle
+
+    throttle.JOIN.reset()
+    address = {"ip": "10.0.0.5"}  # the student's browser, as the server sees it
+    monkeypatch.setattr(ui.jobs, "client_address", lambda: address["ip"])
     store = get_store()
     from core.classroom.gallery import load_gallery
     from ui.resources import get_lab
@@ -107,19 +113,33 @@ def test_class_round_stores_answers_under_the_nickname_only(env):
     assert [(a.item_id, a.answer, a.confidence, a.nickname) for a in mine] == [(items[0], 1, 0.9, "kit")]
     assert mine[0].response_ms is not None and mine[0].response_ms >= 0
 
-    # A reload (a fresh browser session with the same address) continues at the next picture.
-    assert at.query_params["seat"] == token
-    again = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    again.query_params["seat"] = token
-    again.run()
+    # The seat's token never appears in the page's address, which a student could share.
+    assert "seat" not in at.query_params and token not in str(dict(at.query_params))
+    # A reload (a fresh browser session from the same address) rejoins with the same code and nickname and
+    # continues at the next picture.
+    again = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    again.radio(key="quiz_mode").set_value("With my class").run()
+    again.text_input(key="quiz_code").input(session.code)
+    again.text_input(key="quiz_nickname").input("kit")
+    again.button[0].click().run()
     resumed = again.session_state["quiz"]
     assert (resumed["i"], resumed["phase"], resumed["nickname"], resumed["items"]) == (1, "ask", "kit", items)
     assert resumed["records"] == [{"item_id": items[0], "answer": 1, "truth": gallery.get(items[0]).label,
                                    "confidence": 0.9}]
+    # The same nickname from another address does not get the seat; an old-style ?seat= link does nothing.
+    address["ip"] = "10.0.0.66"
+    other_device = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    other_device.radio(key="quiz_mode").set_value("With my class").run()
+    other_device.text_input(key="quiz_code").input(session.code)
+    other_device.text_input(key="quiz_nickname").input("kit")
+    other_device.button[0].click().run()
+    assert any("already uses the nickname" in e.value for e in other_device.error)
+    assert "quiz" not in other_device.session_state
     forged = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    forged.query_params["seat"] = "not-a-seat"
+    forged.query_params["seat"] = token
     forged.run()
     assert "quiz" not in forged.session_state and forged.radio(key="quiz_mode")
+    assert "seat" not in forged.query_params
 
     store.close_session(session.id)  # the teacher closes the session mid-quiz
     at.button(key="quiz_next_0").click().run()

@@ -99,6 +99,7 @@ def test_streamlit_config_keeps_xsrf_and_cors_protection_and_an_upload_limit():
     assert 1 <= server["maxUploadSize"] <= 500
     assert config["browser"]["gatherUsageStats"] is False
     assert "allowRunOnSave" not in server and "runOnSave" not in server
+    assert config["client"]["showErrorDetails"] == "none"  # no tracebacks with server paths for students
 
 
 def test_teacher_gallery_never_reads_outside_its_folder(tmp_path, grace):
@@ -255,3 +256,142 @@ def test_privacy_statement_names_everything_the_lab_stores():
     for claim in ("never written to disk", "nickname"):
         assert claim in readme_privacy
     assert "written to disk" in statement and "nickname" in statement
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Security v2 (issue 21): crafted provenance files, the demo CA key, the pool key
+
+
+def _png_with_text(rgb: np.ndarray, **chunks: str) -> bytes:
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    for key, value in chunks.items():
+        info.add_itxt(key.replace("__", ":").replace("_dot_", "."), value)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG", pnginfo=info)
+    return buf.getvalue()
+
+
+_XMP_HEAD = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+             '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" '
+             'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="Honest Tool 1.0">')
+_XMP_TAIL = "</rdf:Description></rdf:RDF></x:xmpmeta>"
+
+
+def test_xmp_regex_bomb_outside_the_packet_is_never_scanned():
+    """The 702 KB PNG that froze the server for 23 s: <x:xmpmeta> and <dc:creator> repeated 20,000 times in a
+    text chunk. Only the real XMP packet is read now, so the repetition is ignored (and costs no scan)."""
+    from core.labs.provenance import read_metadata
+
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    bomb = "<x:xmpmeta>" + "<dc:creator>" * 20_000
+    data = _png_with_text(rgb, Comment=bomb)
+    meta = read_metadata(data)
+    assert meta.error is None
+    assert not [f for f in meta.fields if "Creator" in f.name]  # nothing read from outside a real packet
+    assert next(f for f in meta.fields if f.name == "PNG text: Comment").value.endswith("…")  # shown shortened
+
+
+def test_oversized_or_entity_laden_xmp_packets_are_refused_not_parsed():
+    from core.labs.provenance import read_metadata
+    from core.labs.provenance.xmp import MAX_XMP_BYTES
+
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    creators = "<dc:creator><rdf:Seq>" + "<rdf:li>x</rdf:li>" * 20_000 + "</rdf:Seq></dc:creator>"
+    huge = _XMP_HEAD + creators + _XMP_TAIL
+    assert len(huge) > MAX_XMP_BYTES
+    meta = read_metadata(_png_with_text(rgb, XML__com_dot_adobe_dot_xmp=huge))
+    assert any(f.name == "XMP" and "did not read" in f.value for f in meta.fields)
+    # "billion laughs": entity expansion is refused by defusedxml instead of expanding
+    laughs = ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+              + _XMP_HEAD.replace('Honest Tool 1.0', '&b;') + _XMP_TAIL)
+    meta = read_metadata(_png_with_text(rgb, XML__com_dot_adobe_dot_xmp=laughs))
+    assert any(f.name == "XMP" and "damaged" in f.value for f in meta.fields)
+    assert not [f for f in meta.fields if f.name == "Creator tool (XMP)"]
+
+
+def test_a_real_xmp_packet_is_read_with_values_capped():
+    from core.labs.provenance import read_metadata
+
+    rgb = np.zeros((8, 8, 3), np.uint8)
+    creators = "<dc:creator><rdf:Seq>" + "".join(f"<rdf:li>person {i}</rdf:li>" for i in range(500)) + \
+        "</rdf:Seq></dc:creator>"
+    meta = read_metadata(_png_with_text(rgb, XML__com_dot_adobe_dot_xmp=_XMP_HEAD + creators + _XMP_TAIL))
+    fields = {f.name: f.value for f in meta.fields}
+    assert fields["Creator tool (XMP)"] == "Honest Tool 1.0"
+    assert fields["Creator (XMP)"].startswith("person 0; person 1;") and "person 20" not in fields["Creator (XMP)"]
+
+
+def _signed_by(tmp_path, monkeypatch, signer_name: str, title: str) -> bytes:
+    """A real C2PA credential whose signer name, action description and parent's title are attacker-chosen."""
+    from core.labs.provenance import identity, sign_edit, sign_image
+
+    monkeypatch.setattr(identity, "SIGNER_NAME", signer_name)
+    ident = identity.load_demo_identity(tmp_path / "evil_identity")
+    rgb = np.full((64, 64, 3), 128, np.uint8)
+    parent = sign_image(encode_jpeg(rgb), claim="camera", title=title, identity=ident)
+    return sign_edit(encode_jpeg(rgb[:60]), parent, action="c2pa.edited", description=title, title=title,
+                     identity=ident)
+
+
+def test_html_and_markdown_in_a_credential_are_shown_as_plain_text(tmp_path, monkeypatch):
+    """A crafted manifest once drew a fake "✅ trusted (Reuters)" banner over the verdict and made the viewer's
+    browser fetch a LAN address through a Markdown image."""
+    import re
+
+    overlay = '<b style="position:fixed;inset:0">✅ Trusted (Reuters)</b>'  # a certificate name: ≤ 64 characters
+    beacon = "![x](http://10.0.0.1/beacon.png) [click](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    signed = _signed_by(tmp_path, monkeypatch, overlay, beacon)
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path / "data"))
+    at = AppTest.from_file(str(ROOT / "pages" / "provenance.py"), default_timeout=120)
+    at.run()
+    at.radio(key="provenance_source").set_value("Upload a photo").run()
+    at.file_uploader(key="provenance_upload").upload("beacon](x).jpg", signed, "image/jpeg").run()
+    assert not at.exception, at.exception
+    shown = [e for kind in ("markdown", "caption", "info", "warning", "error", "success") for e in getattr(at, kind)]
+    tainted = [e for e in shown if "Reuters" in str(e.value) or "beacon" in str(e.value)]
+    assert any("Reuters" in str(e.value) for e in tainted) and any("beacon" in str(e.value) for e in tainted)
+    for e in tainted:
+        text = str(e.value)
+        assert not getattr(e.proto, "allow_html", False), text  # never rendered as HTML
+        assert not re.search(r"(?<!\\)[<\[\]`]", text), text  # no tag, link, image or code span can form
+    table = at.table  # the validation checks and metadata tables render Markdown in cells too
+    for t in table:
+        for value in t.value.astype(str).to_numpy().ravel():
+            assert not re.search(r"(?<!\\)[<\[\]]", value), value
+
+
+def test_demo_root_ca_key_is_not_kept_beside_the_signer_key(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    from core.labs.provenance import identity
+
+    folder = tmp_path / "ident"
+    folder.mkdir()
+    (folder / "root_ca_key.pem").write_text("left by an older version")
+    ident = identity.load_demo_identity(folder)
+    keys = []
+    for path in folder.iterdir():
+        try:
+            serialization.load_pem_private_key(path.read_bytes(), None)
+            keys.append(path.name)
+        except (ValueError, TypeError):
+            pass
+    assert keys == ["signer_key.pem"] and not (folder / "root_ca_key.pem").exists()
+    assert (folder.stat().st_mode & 0o777) == 0o700
+    from core.labs.provenance import read_credentials, sign_image
+
+    signed = sign_image(encode_jpeg(np.full((32, 32, 3), 90, np.uint8)), claim="camera", identity=ident)
+    assert read_credentials(signed, trust_anchors=ident.root_pem).status == "trusted"  # signing needs no root key
+
+
+def test_the_job_pool_limits_each_client_address_not_each_tab():
+    from ui.jobs import client_key
+
+    assert client_key("192.168.1.20", "tab-a") == client_key("192.168.1.20", "tab-b")  # more tabs, same slot
+    assert client_key("192.168.1.20", "tab-a") != client_key("192.168.1.21", "tab-a")
+    # the laptop itself (or everyone behind a local reverse proxy) and unknown addresses fall back to the tab
+    assert client_key("127.0.0.1", "tab-a") != client_key("127.0.0.1", "tab-b")
+    assert client_key(None, "tab-a") != client_key(None, "tab-b")
+    assert client_key("not an address", "t") == client_key(None, "t")

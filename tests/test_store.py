@@ -11,6 +11,15 @@ from core.classroom.store import Store, check_passcode, database_url
 from store_cases import *  # noqa: F401,F403 - the shared backend checks run here against SQLite
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    from core.classroom import throttle
+
+    throttle.JOIN.reset(), throttle.PASSCODE.reset()  # server-wide counters: each test starts clean
+    yield
+    throttle.JOIN.reset(), throttle.PASSCODE.reset()
+
+
 @pytest.fixture
 def store(tmp_path):
     s = Store(f"sqlite:///{tmp_path / 'lab.db'}")
@@ -62,3 +71,103 @@ def test_passcode_must_match_exactly(monkeypatch):
     assert check_passcode("owl-Ränke-42") is True
     for wrong in ("", "owl-ränke-42", "owl-Ränke-42 ", "owl-Ränke-4", "owl-Ränke-421"):
         assert check_passcode(wrong) is False
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Attacks on join codes, seats and the passcode (issue 21, findings 7–9)
+
+
+class _Clock:
+    def __init__(self):
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_guessing_join_codes_is_throttled_per_address_with_backoff(store: Store, monkeypatch):
+    from core.classroom import throttle
+
+    clock = _Clock()
+    monkeypatch.setattr(throttle, "JOIN", throttle.Throttle("class join code", free=5, base_s=5.0, max_s=300.0,
+                                                            global_free=100, clock=clock))
+    sess = store.create_session(ITEMS)
+    for guess in ("AAAAA", "CCCCC", "DDDDD", "EEEEE", "FFFFF"):  # five free mistakes
+        with pytest.raises(StoreError, match="No open class session"):
+            store.join(guess, "guesser", client="10.0.0.9")
+    with pytest.raises(StoreError, match="No open class session"):
+        store.join("GGGGG", "guesser", client="10.0.0.9")  # the sixth earns a wait
+    with pytest.raises(store_mod.TooManyTries) as locked:
+        store.join(sess.code, "guesser", client="10.0.0.9")  # even the right code waits
+    assert 4 < locked.value.wait_s <= 5
+    store.join(sess.code, "classmate", client="10.0.0.10")  # another address is not held up
+    clock.t += 5.1
+    with pytest.raises(StoreError, match="No open class session"):
+        store.join("HHHHH", "guesser", client="10.0.0.9")
+    assert throttle.JOIN.wait_s("10.0.0.9") > 9  # the wait doubles
+    clock.t += 10.1
+    part, _ = store.join(sess.code, "guesser", client="10.0.0.9")
+    assert part.nickname == "guesser" and throttle.JOIN.wait_s("10.0.0.9") == 0
+
+
+def test_rotating_addresses_still_hits_the_global_passcode_lockout(monkeypatch):
+    from core.classroom import throttle
+
+    clock = _Clock()
+    monkeypatch.setattr(throttle, "PASSCODE", throttle.Throttle("teacher passcode", clock=clock))
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "a-long-enough-passcode")
+    for i in range(21):  # one wrong guess from each of 21 addresses: no address exceeds its own free tries
+        assert store_mod.verify_teacher(f"guess {i}", f"10.1.0.{i}") is False
+    with pytest.raises(store_mod.TooManyTries):
+        store_mod.verify_teacher("a-long-enough-passcode", "10.1.0.200")
+    clock.t += 61
+    assert store_mod.verify_teacher("a-long-enough-passcode", "10.1.0.200") is True
+
+
+def test_one_address_holds_few_nicknames_and_rejoining_resumes_only_its_own_seat(store: Store):
+    sess = store.create_session(ITEMS)
+    seats = [store.join(sess.code, f"nick{i}", client="10.0.0.7")[0] for i in range(store_mod.MAX_SEATS_PER_CLIENT)]
+    with pytest.raises(StoreError, match="already joined this session"):
+        store.join(sess.code, "one-more", client="10.0.0.7")
+    again, _ = store.join(sess.code, "nick0", client="10.0.0.7")  # a reload: same address, same nickname
+    assert again.token == seats[0].token
+    with pytest.raises(StoreError, match="already uses the nickname"):
+        store.join(sess.code, "nick0", client="10.0.0.8")  # someone else typing that nickname gets no seat
+    with pytest.raises(StoreError, match="already uses the nickname"):
+        store.join(sess.code, "nick0")  # nor does a browser whose address is unknown
+
+
+def test_teacher_removes_a_participant_and_their_token_stops_working(store: Store):
+    sess = store.create_session(ITEMS)
+    troll, _ = store.join(sess.code, "troll", client="10.0.0.3")
+    kept, _ = store.join(sess.code, "kept", client="10.0.0.4")
+    store.submit_answer(troll.token, ITEMS[0], 1, 1, 0.9)
+    store.submit_answer(kept.token, ITEMS[0], 0, 1, 0.9)
+    assert [(n, c) for _, n, c in store.participants(sess.id)] == [("troll", 1), ("kept", 1)]
+    assert store.remove_participant(sess.id, troll.id)
+    assert [n for _, n, _ in store.participants(sess.id)] == ["kept"]
+    assert [a.nickname for a in store.session_answers(sess.id)] == ["kept"]
+    with pytest.raises(StoreError, match="no longer known"):
+        store.submit_answer(troll.token, ITEMS[1], 1, 1, 0.9)
+    assert not store.remove_participant(sess.id, kept.id + 999)
+
+
+def test_database_file_and_data_folder_are_private(tmp_path, monkeypatch):
+    import stat
+
+    monkeypatch.delenv("LAB_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path / "fresh"))
+    s = Store()
+    s.create_session(ITEMS)
+    s.close()
+    assert stat.S_IMODE((tmp_path / "fresh").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "fresh" / "lab.db").stat().st_mode) == 0o600
+
+
+def test_a_short_passcode_keeps_the_teacher_view_closed(monkeypatch, caplog):
+    monkeypatch.setattr(store_mod, "_warned_short", False)
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "12345678901")  # 11 characters
+    with caplog.at_level("ERROR", logger="lab.security"):
+        assert store_mod.passcode_too_short() and store_mod.teacher_passcode() is None
+        assert check_passcode("12345678901") is False
+    assert any("shorter than 12" in r.getMessage() for r in caplog.records)

@@ -18,6 +18,9 @@ PASSCODE = "hedgehog-orbit-7"
 
 @pytest.fixture
 def env(tmp_path_factory, tmp_path, monkeypatch):
+    from core.classroom import throttle
+
+    throttle.PASSCODE.reset()  # the lockout lives in the server process: each test starts from a clean one
     data = shared_data_dir(tmp_path_factory)
     monkeypatch.setenv("LAB_DATA_DIR", str(data))  # shares the generated gallery with the other tests
     monkeypatch.setenv("LAB_DATABASE_URL", f"sqlite:///{tmp_path / 'teacher.db'}")  # an empty database per test
@@ -51,11 +54,33 @@ def test_wrong_passcodes_are_refused_then_locked_out(env, monkeypatch):
         _login(at, guess)
         assert any("not right" in e.value for e in at.error)
         assert "secret class" not in _texts(at) and len(at.selectbox) == 0
-    _login(at, "wrong-5")  # the fifth failure locks this browser session for a while
+    _login(at, "wrong-5")  # the fifth failure locks this address out for a while
     _login(at, PASSCODE)
     assert any("Too many wrong tries" in e.value for e in at.error)
     assert "teacher_ok" not in at.session_state
     assert len(at.selectbox) == 0
+
+
+def test_a_fresh_session_does_not_reset_the_passcode_lockout(env, monkeypatch, caplog):
+    """The attack: after five wrong tries, open a new tab (a new Streamlit session) and keep guessing."""
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", PASSCODE)
+    first = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    with caplog.at_level("WARNING", logger="lab.security"):
+        for i in range(5):
+            _login(first, f"guess-{i}")
+    assert sum("teacher passcode: failed try" in r.getMessage() for r in caplog.records) == 5
+    fresh = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()  # a new browser session, same address
+    _login(fresh, PASSCODE)
+    assert any("Too many wrong tries" in e.value for e in fresh.error)
+    assert "teacher_ok" not in fresh.session_state and len(fresh.selectbox) == 0
+
+
+def test_a_too_short_passcode_keeps_the_teacher_view_closed(env, monkeypatch):
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "1234")
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("shorter than 12 characters" in e.value for e in at.error)
+    assert len(at.text_input) == 0
 
 
 def test_session_lifecycle_live_results_export_close_delete(env, monkeypatch):
@@ -96,6 +121,15 @@ def test_session_lifecycle_live_results_export_close_delete(env, monkeypatch):
     assert len(at.get("plotly_chart")) == 3  # per-item difficulty and two confusion matrices
     (download,) = at.get("download_button")
     assert download.proto.label == "Download answers (CSV)"
+
+    # The teacher removes a participant: their seat and answers are gone, their token no longer answers.
+    removed = store.participants(session.id)[0]
+    at.selectbox(key="teacher_participant").set_value(removed[0])
+    at.button(key="teacher_remove").click().run()
+    assert not at.exception
+    assert removed[0] not in [p[0] for p in store.participants(session.id)]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Students joined"] == "2" and metrics["Answers"] == "12"
 
     next(b for b in at.button if b.label == "Close session").click().run()
     assert store.get_session(session.id).is_open is False

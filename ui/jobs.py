@@ -12,6 +12,7 @@ Results every session can share (the same sample photo, the same slider settings
 from __future__ import annotations
 
 import functools
+import ipaddress
 import threading
 import time
 import uuid
@@ -26,15 +27,42 @@ _SESSION_KEY = "_lab_job_session"
 _POLL_S = 0.25
 
 
+class JobTimedOut(RuntimeError):
+    """The page stopped waiting for a job after its time limit. ``str(err)`` is a message for a student."""
+
+
+def client_key(ip: str | None, tab_id: str) -> str:
+    """The pool's "one job at a time" key: the client's address, so that opening more tabs does not buy a
+    student more of the shared worker (issue 21). Loopback and unknown addresses (the laptop itself, or
+    every client behind a reverse proxy on the same machine) fall back to the tab, so they are not all
+    lumped together into one queue slot."""
+    try:
+        if ip and not ipaddress.ip_address(ip).is_loopback:
+            return f"client:{ip}"
+    except ValueError:
+        pass
+    return f"tab:{tab_id}"
+
+
+def client_address() -> str | None:
+    """The browser's IP address as the server sees it (None without a request, e.g. in AppTest)."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (bare scripts)
+        return None
+    return ip if isinstance(ip, str) and ip else None  # AppTest hands back a mock object
+
+
 def session_id() -> str:
-    """A random id for this browser session (st.session_state is per browser tab)."""
+    """This browser's key in the shared pool: its address (see :func:`client_key`), else this tab's id."""
     if _SESSION_KEY not in st.session_state:
         st.session_state[_SESSION_KEY] = uuid.uuid4().hex
-    return st.session_state[_SESSION_KEY]
+    return client_key(client_address(), st.session_state[_SESSION_KEY])
 
 
 def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
-            poll: Callable[[], None] | None = None, cancel: threading.Event | None = None, **kwargs: Any) -> Any:
+            poll: Callable[[], None] | None = None, cancel: threading.Event | None = None,
+            time_limit: float | None = None, **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)`` run by the shared pool for this session; returns its result.
 
     When this session's previous job is still running (the learner changed an input mid-analysis, so
@@ -43,14 +71,18 @@ def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
     progress and pass ``poll``, which is called from the page's own thread a few times a second (e.g. to
     update an ``st.progress``). ``cancel`` is set when the page run is abandoned while the job is still
     going (the learner pressed a button, left, or closed the tab), so a job that checks it can stop early.
+    ``time_limit`` (seconds, from the job's start): the page stops waiting, sets ``cancel`` and says so.
     """
     try:
-        return _run(fn, args, kwargs, label=label, poll=poll, cancel=cancel)
+        return _run(fn, args, kwargs, label=label, poll=poll, cancel=cancel, time_limit=time_limit)
     except LabBusy as err:  # the queue is full (or, rarely, SessionBusy from a race within this session)
         _busy(str(err))
+    except JobTimedOut as err:
+        _timed_out(str(err))
 
 
-def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None) -> Callable:
+def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None,
+                 time_limit: float | None = None) -> Callable:
     """Like ``@st.cache_data(max_entries=...)``, but a cache miss runs the function in the shared pool.
 
     The decorated function runs in a worker thread, so it must not call Streamlit (pass the Lab as an
@@ -60,7 +92,7 @@ def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None)
         @st.cache_data(show_spinner=False, max_entries=max_entries)
         @functools.wraps(fn)
         def cached(*args: Any, **kwargs: Any) -> Any:
-            return _run(fn, args, kwargs, label=label)
+            return _run(fn, args, kwargs, label=label, time_limit=time_limit)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -68,13 +100,16 @@ def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None)
                 return cached(*args, **kwargs)
             except LabBusy as err:  # raised, not cached: the "Try again" button must live outside the cache
                 _busy(str(err))
+            except JobTimedOut as err:  # not cached either: a later, quieter moment may finish it
+                _timed_out(str(err))
 
         return wrapper
     return decorate
 
 
 def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
-         poll: Callable[[], None] | None = None, cancel: threading.Event | None = None) -> Any:
+         poll: Callable[[], None] | None = None, cancel: threading.Event | None = None,
+         time_limit: float | None = None) -> Any:
     """run_job's body; raises LabBusy instead of stopping the page."""
     pool = get_pool()
     sid = session_id()
@@ -89,12 +124,18 @@ def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
         future = pool.submit(sid, fn, *args, **kwargs)
         with st.spinner(label):
             shown = -1
+            started = None
             while True:
                 try:
                     return future.result(timeout=_POLL_S)
                 except FutureTimeout:
                     if poll is not None:
                         poll()
+                    if started is None and future.running():
+                        started = time.monotonic()
+                    if time_limit is not None and started is not None and time.monotonic() - started > time_limit:
+                        raise JobTimedOut(f"This took longer than the lab allows ({time_limit:.0f} s), so it was "
+                                          "stopped. The file may be unusually large or crafted; try another one.")
                     ahead = pool.position(future)
                     if ahead != shown:
                         shown = ahead
@@ -110,6 +151,11 @@ def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
         raise
     finally:
         status.empty()
+
+
+def _timed_out(message: str) -> None:
+    st.error(message, icon="⏱️")
+    st.stop()
 
 
 def _busy(message: str) -> None:

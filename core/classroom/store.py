@@ -3,11 +3,15 @@
 | variable | default | meaning |
 |---|---|---|
 | ``LAB_DATABASE_URL`` | ``sqlite:///<LAB_DATA_DIR>/lab.db`` | where class answers live; ``postgresql://…`` for a server |
-| ``LAB_TEACHER_PASSCODE`` | unset | the teacher view's passcode; unset keeps the teacher view closed |
+| ``LAB_TEACHER_PASSCODE`` | unset | the teacher view's passcode, at least 12 characters; unset (or shorter) keeps the teacher view closed |
 
 Nothing personal is stored: a participant is a nickname inside one session, and answers are tied to that
-nickname only. A participant is identified by a random token that only their own browser session holds, so
-one student can neither read nor write another's answers. SQLite runs in WAL mode with a busy timeout and
+nickname only. A participant is identified by a random token that only their own browser session holds (it is
+never put in an address a student could share), so one student can neither read nor write another's answers;
+after a reload a student rejoins with the same code and nickname, which resumes their seat only from the
+address that first took it. Wrong join codes and teacher passcodes are throttled per client address and over
+all clients (:mod:`core.classroom.throttle`); one address holds at most ``MAX_SEATS_PER_CLIENT`` nicknames
+per session; the teacher can remove a participant. SQLite runs in WAL mode with a busy timeout and
 every transaction takes the write lock up front (``BEGIN IMMEDIATE``), so dozens of browser sessions
 answering at the same moment queue briefly instead of failing.
 """
@@ -18,6 +22,7 @@ import csv
 import hmac
 import io
 import json
+import logging
 import os
 import secrets
 import threading
@@ -32,7 +37,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
+from core.classroom import throttle
 from core.config import data_dir
+
+log = logging.getLogger("lab.security")
 
 SCHEMA_VERSION = 1
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or from a projector is typed right the first time.
@@ -40,6 +48,8 @@ CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 5
 NICKNAME_MAX = 24
 SQLITE_BUSY_MS = 30_000
+MIN_PASSCODE_LENGTH = 12  # a passcode sent over a classroom LAN must withstand more than a lucky guess
+MAX_SEATS_PER_CLIENT = 3  # nicknames one address may hold in one session (a shared computer, a fresh start)
 
 
 class StoreError(ValueError):
@@ -159,10 +169,32 @@ def _answer(row: AnswerRow, nickname: str = "") -> Answer:
 # Passcode
 
 
-def teacher_passcode() -> str | None:
-    """The configured passcode, or None when ``LAB_TEACHER_PASSCODE`` is unset or blank."""
+def _configured_passcode() -> str | None:
     raw = os.environ.get("LAB_TEACHER_PASSCODE", "")
     return raw if raw.strip() else None
+
+
+def passcode_too_short() -> bool:
+    """True when ``LAB_TEACHER_PASSCODE`` is set but shorter than :data:`MIN_PASSCODE_LENGTH` characters."""
+    raw = _configured_passcode()
+    return raw is not None and len(raw) < MIN_PASSCODE_LENGTH
+
+
+_warned_short = False
+
+
+def teacher_passcode() -> str | None:
+    """The configured passcode, or None when ``LAB_TEACHER_PASSCODE`` is unset, blank or too short (the
+    teacher view then stays closed and says why; the log says so once)."""
+    global _warned_short
+    raw = _configured_passcode()
+    if raw is not None and len(raw) < MIN_PASSCODE_LENGTH:
+        if not _warned_short:
+            log.error("LAB_TEACHER_PASSCODE is shorter than %d characters: the teacher view stays closed",
+                      MIN_PASSCODE_LENGTH)
+            _warned_short = True
+        return None
+    return raw
 
 
 def check_passcode(given: str | None) -> bool:
@@ -171,6 +203,33 @@ def check_passcode(given: str | None) -> bool:
     if expected is None or not given:
         return False
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+class TooManyTries(StoreError):
+    """Too many failed tries from this address (or from everyone): ``wait_s`` seconds before the next."""
+
+    def __init__(self, message: str, wait_s: float):
+        super().__init__(message)
+        self.wait_s = wait_s
+
+
+def _wait_text(seconds: float) -> str:
+    seconds = int(seconds) + 1
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60 + 1} minutes"
+
+
+def verify_teacher(given: str | None, client: str | None) -> bool:
+    """Check a passcode typed on the teacher page from ``client`` (its address), counting failures on the
+    server: raises :class:`TooManyTries` while that address, or everyone, is locked out — even for the right
+    passcode, so guessing during a lockout teaches nothing."""
+    wait = throttle.PASSCODE.wait_s(client)
+    if wait > 0:
+        raise TooManyTries(f"Too many wrong tries. Wait {_wait_text(wait)} and try again.", wait)
+    if check_passcode(given):
+        throttle.PASSCODE.success(client)
+        return True
+    throttle.PASSCODE.failure(client)
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -238,15 +297,30 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=32)
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its -wal/-shm files the same mode),
+    in a folder only its owner may list."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 class Store:
     """Class sessions, participants and answers. Thread-safe: share one per process."""
 
     def __init__(self, url: str | None = None):
         self.url = url or database_url()
         if self.url.startswith("sqlite:///"):
-            Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(self.url[len("sqlite:///"):]))
         self.engine = _make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Which address took each seat (in memory: after a restart a reload can no longer resume a seat,
+        # and the student joins under a new nickname).
+        self._seat_client: dict[int, str] = {}
+        self._seat_client_session: dict[int, tuple[int, str]] = {}
+        self._seats_lock = threading.Lock()
         self.migrate()
 
     @property
@@ -326,21 +400,47 @@ class Store:
 
     # -- participants ---------------------------------------------------------------------------------------------
 
-    def join(self, code: str, nickname: str) -> tuple[Participant, ClassSession]:
-        """Join the open session with this code under a nickname; returns the participant (with its token)."""
+    def join(self, code: str, nickname: str, *, client: str | None = None) -> tuple[Participant, ClassSession]:
+        """Join the open session with this code under a nickname; returns the participant (with its token).
+
+        ``client``: the joining browser's address. Wrong codes are throttled per address (and over all
+        addresses); one address holds at most :data:`MAX_SEATS_PER_CLIENT` nicknames per session; joining
+        again with a nickname this same address already holds resumes that seat (after a page reload).
+        """
         nick = clean_nickname(nickname)
+        wait = throttle.JOIN.wait_s(client)
+        if wait > 0:
+            raise TooManyTries(f"Too many wrong codes from this device. Wait {_wait_text(wait)}, check the code "
+                               "with your teacher and try again.", wait)
         session = self.find_open_session(code)
         if session is None:
+            throttle.JOIN.failure(client)
             raise StoreError("No open class session has that code. Check it with your teacher and type it again.")
-        try:
-            with self._sessions.begin() as s:
-                row = ParticipantRow(session_id=session.id, nickname=nick, token=secrets.token_urlsafe(24),
-                                     joined_at=_now())
-                s.add(row)
-                s.flush()
-                return Participant(row.id, row.session_id, row.nickname, row.token), session
-        except IntegrityError:
-            raise StoreError(f"Someone in this session already uses the nickname {nick!r}; please pick another.") from None
+        throttle.JOIN.success(client)
+        with self._seats_lock:
+            if client:
+                with self._sessions() as s:
+                    row = s.scalar(select(ParticipantRow).where(ParticipantRow.session_id == session.id,
+                                                                ParticipantRow.nickname == nick))
+                if row is not None and self._seat_client.get(row.id) == client:
+                    return Participant(row.id, row.session_id, row.nickname, row.token), session  # resume
+                held = sum(1 for (sid, c) in self._seat_client_session.values() if sid == session.id and c == client)
+                if row is None and held >= MAX_SEATS_PER_CLIENT:
+                    raise StoreError(f"This device already joined this session with {held} nicknames. To continue, "
+                                     "type the nickname you used before.")
+            try:
+                with self._sessions.begin() as s:
+                    row = ParticipantRow(session_id=session.id, nickname=nick, token=secrets.token_urlsafe(24),
+                                         joined_at=_now())
+                    s.add(row)
+                    s.flush()
+                    part = Participant(row.id, row.session_id, row.nickname, row.token)
+            except IntegrityError:
+                raise StoreError(f"Someone in this session already uses the nickname {nick!r}; please pick another.") from None
+            if client:
+                self._seat_client[part.id] = client
+                self._seat_client_session[part.id] = (session.id, client)
+            return part, session
 
     def participant(self, token: str) -> Participant | None:
         with self._sessions() as s:
@@ -392,6 +492,27 @@ class Store:
                              .join(ParticipantRow, AnswerRow.participant_id == ParticipantRow.id)
                              .where(AnswerRow.session_id == session_id).order_by(AnswerRow.id)).all()
             return [_answer(a, nick) for a, nick in rows]
+
+    def participants(self, session_id: int) -> list[tuple[int, str, int]]:
+        """(participant id, nickname, answers given) for everyone in a session, in joining order (teacher only)."""
+        with self._sessions() as s:
+            rows = s.execute(select(ParticipantRow.id, ParticipantRow.nickname, func.count(AnswerRow.id))
+                             .outerjoin(AnswerRow, AnswerRow.participant_id == ParticipantRow.id)
+                             .where(ParticipantRow.session_id == session_id)
+                             .group_by(ParticipantRow.id, ParticipantRow.nickname).order_by(ParticipantRow.id)).all()
+            return [(int(i), str(n), int(c)) for i, n, c in rows]
+
+    def remove_participant(self, session_id: int, participant_id: int) -> bool:
+        """Remove one participant and their answers from a session (their token stops working at once)."""
+        with self._sessions.begin() as s:
+            s.execute(delete(AnswerRow).where(AnswerRow.participant_id == participant_id,
+                                              AnswerRow.session_id == session_id))
+            gone = s.execute(delete(ParticipantRow).where(ParticipantRow.id == participant_id,
+                                                          ParticipantRow.session_id == session_id)).rowcount
+        with self._seats_lock:
+            self._seat_client.pop(participant_id, None)
+            self._seat_client_session.pop(participant_id, None)
+        return bool(gone)
 
     def participant_count(self, session_id: int) -> int:
         with self._sessions() as s:

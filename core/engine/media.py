@@ -53,11 +53,22 @@ def _read_bytes(source: Source) -> bytes:
     return path.read_bytes()
 
 
-def load_image(source: Source, *, limits: Limits | None = None) -> np.ndarray:
+_NOT_AN_IMAGE = ("This file is not an image we can read: it may be damaged, or another kind of file with an image's "
+                 "name. Use a JPEG, PNG, WebP, BMP, GIF or TIFF photo.")
+_DAMAGED = ("This file is not an image we can read: it looks damaged or cut short (perhaps the upload did not "
+            "finish). Try saving or exporting the photo again.")
+
+
+def load_image(source: Source, *, limits: Limits | None = None, max_side: int | None = None) -> np.ndarray:
     """Decode an image into an RGB array of shape (H, W, 3), dtype uint8, upright as its EXIF says.
 
-    Accepts JPEG, PNG, WebP, BMP, and the first frame of GIF and TIFF. Grayscale, CMYK, 16-bit and
-    transparent images are converted (transparency is flattened on white).
+    Accepts JPEG, PNG, WebP, BMP, and the first frame of GIF and TIFF. Grayscale, CMYK, 16-bit, float and
+    transparent images are converted (transparency is flattened on white). ``max_side``: shrink so the
+    longer side is at most this, already while decoding where the format allows (JPEG draft mode decodes
+    at 1/2, 1/4 or 1/8 size), so a 40-megapixel photo never costs its full size in memory for long.
+
+    Every failure — a damaged file, a lying header, a decoder's own exception of any type — raises
+    :class:`MediaError`; no other exception escapes (tests/test_bad_inputs.py fuzzes this).
     """
     limits = limits or Limits.from_env()
     data = _read_bytes(source)
@@ -68,22 +79,21 @@ def load_image(source: Source, *, limits: Limits | None = None) -> np.ndarray:
             # We check the size ourselves below, before decoding, with a clearer message than Pillow's.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
+            fmt, (width, height) = image.format, image.size
     except Image.DecompressionBombError as exc:
         raise MediaError(
             "This image is too large to analyse (its header claims hundreds of megapixels). "
             "Resize it and try again."
         ) from exc
     except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise MediaError(_NOT_AN_IMAGE) from exc
+    except Exception as exc:  # noqa: BLE001 - Pillow's plugins raise struct.error, TypeError… on crafted headers
+        raise MediaError(_NOT_AN_IMAGE) from exc
+    if fmt not in IMAGE_FORMATS:
         raise MediaError(
-            "This file is not an image we can read: it may be damaged, or another kind of file with an image's name. "
-            "Use a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
-        ) from exc
-    if image.format not in IMAGE_FORMATS:
-        raise MediaError(
-            f"This file is not an image we can read: {image.format or 'unknown'} files are not supported. "
+            f"This file is not an image we can read: {fmt or 'unknown'} files are not supported. "
             "Use a JPEG, PNG, WebP, BMP, GIF or TIFF photo."
         )
-    width, height = image.size
     if width < 1 or height < 1:
         raise MediaError("This image has no pixels. Please choose another photo.")
     if width * height > limits.max_pixels:
@@ -92,27 +102,55 @@ def load_image(source: Source, *, limits: Limits | None = None) -> np.ndarray:
             f"{limits.max_pixels / 1e6:.0f} megapixels). Resize it and try again."
         )
     try:
-        with _decode_slots():
+        with _decode_slots(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "Corrupt EXIF data", "Truncated File Read": handled below
             image.seek(0)  # first frame of animated GIF / multi-page TIFF
+            if max_side and max(width, height) > max_side and fmt in ("JPEG", "MPO"):
+                s = max_side / max(width, height)
+                image.draft(image.mode if image.mode in ("RGB", "L") else None,
+                            (max(1, int(width * s)), max(1, int(height * s))))
             image.load()
+            if image.size != (width, height) and max(image.size) > max(width, height):
+                raise MediaError(_DAMAGED)  # a frame larger than the header said: never trust it
+            if max_side and max(image.size) > max_side:
+                image = _shrink(image, max_side)
             image = ImageOps.exif_transpose(image)
             rgb = _to_rgb(image)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise MediaError(
-            "This file is not an image we can read: it looks damaged or cut short (perhaps the upload did not "
-            "finish). Try saving or exporting the photo again."
-        ) from exc
+    except MediaError:
+        raise
+    except MemoryError as exc:
+        raise MediaError("This image is too large to decode on this computer. Resize it and try again.") from exc
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is a damaged file to the student
+        raise MediaError(_DAMAGED) from exc
     return rgb
+
+
+def _shrink(image: Image.Image, max_side: int) -> Image.Image:
+    """``image`` resized (area-averaging, after integer reduction) so its longer side is ``max_side``."""
+    if image.mode.startswith("I;16"):
+        image = image.convert("I")
+    elif image.mode not in ("RGB", "RGBA", "L", "LA", "I", "F", "CMYK"):
+        image = image.convert("RGBA" if "A" in image.mode or "transparency" in image.info else "RGB")
+    w, h = image.size
+    s = max_side / max(w, h)
+    return image.resize((max(1, round(w * s)), max(1, round(h * s))), Image.Resampling.BOX, reducing_gap=2.0)
 
 
 def _to_rgb(image: Image.Image) -> np.ndarray:
     mode = image.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        # 16-bit and float grayscale: stretch to 8 bits instead of clipping to white.
-        arr = np.asarray(image, dtype=np.float32)
-        lo, hi = float(arr.min()), float(arr.max())
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        # 16-bit, 32-bit and float grayscale: stretch to 8 bits instead of clipping to white. NaN and ±Inf
+        # pixels (float TIFFs) are ignored for the range and drawn black; an image with no finite pixel is
+        # refused rather than shown blank.
+        arr = np.asarray(image, dtype=np.float64)
+        finite = np.isfinite(arr)
+        if not finite.any():
+            raise MediaError("This image holds no usable pixel values (all of them are not-a-number or "
+                             "infinite). Export it again as an ordinary 8- or 16-bit image.")
+        lo, hi = float(arr[finite].min()), float(arr[finite].max())
+        arr = np.where(finite, arr, lo)
         arr = (arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)
-        gray = arr.astype(np.uint8)
+        gray = np.clip(np.rint(arr), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.stack([gray] * 3, axis=-1))
     if mode == "P":
         image = image.convert("RGBA")
@@ -158,7 +196,7 @@ def _open_container(data: bytes):
 
     try:
         return av.open(io.BytesIO(data), mode="r")
-    except (av.error.FFmpegError, ValueError, OSError, UnicodeDecodeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - FFmpeg and PyAV raise many types on crafted containers
         raise MediaError(
             "This file is not a video we can read: it may be damaged or in a format we do not know. "
             "Use an MP4, MOV, WebM or AVI video."
@@ -179,6 +217,15 @@ def probe_video(source: Source, *, limits: Limits | None = None) -> VideoInfo:
 
 
 def _probe(container, limits: Limits) -> VideoInfo:
+    try:
+        return _probe_header(container, limits)
+    except MediaError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - odd headers make PyAV raise odd types (ZeroDivisionError…)
+        raise MediaError("This video's header is damaged, so we cannot read it. Try exporting it again.") from exc
+
+
+def _probe_header(container, limits: Limits) -> VideoInfo:
     if not container.streams.video:
         raise MediaError("This file has no video picture in it (perhaps it is audio only). Please choose a video.")
     stream = container.streams.video[0]
@@ -192,12 +239,19 @@ def _probe(container, limits: Limits) -> VideoInfo:
     else:
         duration = 0.0
     n_frames = int(stream.frames or 0) or int(round(duration * fps))
+    if duration > 0 and fps > 0:  # a header claiming 100,000 frames in a "1 s" clip: believe the shorter story
+        n_frames = min(n_frames, int(duration * fps * 1.1) + 1)
     if width * height == 0:
         raise MediaError("This video has no readable frames. It may be damaged; try exporting it again.")
     if width * height > limits.max_video_pixels:
         raise MediaError(
             f"This video's frames are too large ({width}×{height}); the lab analyses videos up to "
             f"{limits.max_video_pixels / 1e6:.1f} megapixels a frame (4K). Export a smaller version and try again."
+        )
+    if fps > limits.max_video_fps:
+        raise MediaError(
+            f"This video claims {fps:,.0f} frames a second; the lab analyses videos up to "
+            f"{limits.max_video_fps:.0f} frames a second. Export it again at a normal frame rate and try again."
         )
     if duration > limits.max_video_seconds:
         raise MediaError(
@@ -225,10 +279,15 @@ def read_frames(
 ) -> tuple[VideoInfo, list[int], list[np.ndarray]]:
     """Decode ``n_samples`` evenly spaced frames as RGB uint8 arrays (H, W, 3).
 
-    Returns the video info, the frame indices actually read and the frames. Frames are decoded in order
-    and only the sampled ones are converted to RGB (the costly step), optionally shrunk so that their
-    longer side is at most ``max_side``. ``on_frame(count)`` is called after each sampled frame (progress
-    reporting; an exception it raises, e.g. a cancellation, stops decoding and propagates).
+    Returns the video info, the frame indices actually read and the frames. Only the sampled frames are
+    converted to RGB (the costly step), shrunk so that their longer side is at most ``max_side``. Where the
+    next sampled frame is far ahead, the decoder seeks to the keyframe before it instead of decoding every
+    frame in between. ``on_frame(count)`` is called after each sampled frame (progress reporting; an
+    exception it raises, e.g. a cancellation, stops decoding and propagates).
+
+    The header is not trusted (issue 21): each decoded frame's own size is checked against the limit and
+    used for the downscale; decoding stops when the frame size changes mid-stream, after
+    ``limits.max_decoded_frames`` decoded frames, or when the kept frames reach ``limits.max_decoded_bytes``.
     """
     limits = limits or Limits.from_env()
     data = _read_bytes(source)
@@ -239,28 +298,8 @@ def read_frames(
         info = _probe(container, limits)
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        wanted = sample_frame_indices(max(info.n_frames, 1), n_samples)
-        wanted_set = set(int(i) for i in wanted)
-        last = int(wanted[-1]) if len(wanted) else -1
-        indices: list[int] = []
-        frames: list[np.ndarray] = []
-        scale_kw = {}
-        if max_side and max(info.width, info.height) > max_side:
-            s = max_side / max(info.width, info.height)
-            scale_kw = {"width": max(2, int(round(info.width * s)) // 2 * 2), "height": max(2, int(round(info.height * s)) // 2 * 2)}
-        try:
-            for i, frame in enumerate(_decode(container, stream)):
-                if i in wanted_set:
-                    frames.append(frame.to_ndarray(format="rgb24", **scale_kw))
-                    indices.append(i)
-                    if on_frame is not None:
-                        on_frame(len(frames))
-                if i >= last:
-                    break
-        except MediaError as exc:
-            if not frames:  # "we analysed the frames we could read" would be untrue: there are none
-                raise MediaError("This video is damaged: we could not decode any of its frames. "
-                                 "Try exporting or downloading it again.") from exc
+        wanted = [int(i) for i in sample_frame_indices(max(info.n_frames, 1), n_samples)]
+        indices, frames = _read_sampled(container, stream, info, wanted, limits, max_side, on_frame)
         if not frames:
             raise MediaError("We could not decode any frame of this video. It may be damaged; try exporting it again.")
         return info, indices, frames
@@ -268,12 +307,115 @@ def read_frames(
         container.close()
 
 
+class _FrameTooLarge(MediaError):
+    """A decoded frame is larger than the limit, whatever the header said."""
+
+
+def _frame_index(frame, stream, fps: float, ordinal: int) -> int:
+    """A decoded frame's number: from its timestamp where it has one (so seeking keeps numbers right)."""
+    if frame.pts is None or stream.time_base is None or fps <= 0:
+        return ordinal
+    start = stream.start_time or 0
+    return max(0, int(round(float((frame.pts - start) * stream.time_base) * fps)))
+
+
+def _seek(container, stream, index: int, fps: float) -> bool:
+    """Seek to the keyframe at or before frame ``index``; False when the file cannot seek."""
+    import av
+
+    if fps <= 0 or stream.time_base is None:
+        return False
+    try:
+        target = int((index / fps) / stream.time_base) + (stream.start_time or 0)
+        container.seek(target, stream=stream, backward=True, any_frame=False)
+        return True
+    except (av.error.FFmpegError, ValueError, OverflowError, OSError):
+        return False
+
+
+def _read_sampled(container, stream, info: VideoInfo, wanted: list[int], limits: Limits, max_side: int | None,
+                  on_frame: Callable[[int], None] | None) -> tuple[list[int], list[np.ndarray]]:
+    """The sampled frames and their numbers; a damaged stream after the first frame ends the list early."""
+    indices: list[int] = []
+    frames: list[np.ndarray] = []
+    fps = info.fps
+    seek_gap = max(48, int(fps * 4))  # a typical keyframe interval is 1–4 s: seeking closer saves nothing
+    decoded = kept_bytes = 0
+    size = None
+    ordinal = -1
+    decoder = None
+    just_seeked, can_seek, before = False, True, -1
+    for target in wanted:
+        if indices and target <= indices[-1]:
+            continue
+        if decoder is None:
+            decoder = _decode(container, stream)
+        elif can_seek and target - ordinal > seek_gap and _seek(container, stream, target, fps):
+            decoder = _decode(container, stream)
+            before, just_seeked = ordinal, True
+            ordinal = target - 1  # a guess, used only for frames without a timestamp
+        try:
+            for frame in decoder:
+                decoded += 1
+                if decoded > limits.max_decoded_frames:
+                    return indices, frames  # work budget spent: keep what we have
+                w, h = int(frame.width), int(frame.height)
+                if size is None:
+                    if w * h == 0 or w * h > limits.max_video_pixels:
+                        raise _FrameTooLarge(
+                            f"This video's frames are too large ({w}×{h}); the lab analyses videos up to "
+                            f"{limits.max_video_pixels / 1e6:.1f} megapixels a frame (4K). Export a smaller "
+                            "version and try again.")
+                    size = (w, h)
+                elif (w, h) != size:  # a stream that changes size mid-way: stop rather than trust it
+                    return indices, frames
+                # Count frames while decoding in order (right for variable frame rates too); right after
+                # a seek the count restarts from the frame's timestamp.
+                if just_seeked:
+                    ordinal = _frame_index(frame, stream, fps, ordinal + 1)
+                    if ordinal <= before:  # the keyframe lies behind us (sparse keyframes): seeking only
+                        can_seek = False   # re-decodes what we passed, so decode straight on from here
+                    just_seeked = False
+                else:
+                    ordinal += 1
+                if ordinal < target:
+                    continue
+                kw = {}
+                if max_side and max(w, h) > max_side:
+                    s = max_side / max(w, h)
+                    kw = {"width": max(2, int(round(w * s)) // 2 * 2), "height": max(2, int(round(h * s)) // 2 * 2)}
+                try:
+                    rgb = frame.to_ndarray(format="rgb24", **kw)
+                except (ValueError, TypeError, MemoryError, RuntimeError) as exc:
+                    raise MediaError("A frame of this video could not be converted.") from exc
+                kept_bytes += rgb.nbytes
+                if kept_bytes > limits.max_decoded_bytes:
+                    return indices, frames
+                frames.append(rgb)
+                indices.append(ordinal)
+                if on_frame is not None:
+                    on_frame(len(frames))
+                break
+            else:
+                return indices, frames  # the stream ended before this sample
+        except _FrameTooLarge:
+            raise
+        except MediaError as exc:
+            if not frames:
+                raise MediaError("This video is damaged: we could not decode any of its frames. "
+                                 "Try exporting or downloading it again.") from exc
+            return indices, frames  # damaged part-way: analyse the frames we could read
+    return indices, frames
+
+
 def _decode(container, stream) -> Iterator:
     import av
 
     try:
         yield from container.decode(stream)
-    except (av.error.FFmpegError, ValueError) as exc:
+    except MediaError:
+        raise
+    except (av.error.FFmpegError, ValueError, OSError, MemoryError, RuntimeError, TypeError) as exc:
         raise MediaError("This video is damaged part-way through; we analysed the frames we could read.") from exc
 
 

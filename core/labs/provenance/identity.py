@@ -10,7 +10,12 @@ X.509 v3; an ECDSA P-256 key signed with SHA-256 (ES256); Key Usage critical wit
 an Extended Key Usage of emailProtection and documentSigning (never anyExtendedKeyUsage); Basic
 Constraints CA:false; Subject and Authority Key Identifiers; and NOT self-signed, hence a separate demo
 root CA that issues it. The files live in ``data_dir()/demo_identity/`` (``data/`` is git-ignored), the
-private keys readable by their owner only.
+signer's private key readable by its owner only.
+
+The root CA's private key is used once, to issue the signing certificate, and then thrown away: signing
+needs only the signer's key, and a root key kept on a classroom server would let anyone who copies it
+mint "trusted" demo certificates for any name. When the signer is renewed (yearly), a new root is made
+with it, so demo signatures older than that read as "not trusted" under the new root.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ SIGNER_DAYS = 365
 ROOT_DAYS = 3650
 RENEW_BEFORE = dt.timedelta(days=7)  # make a fresh signer before the old one expires mid-lesson
 
-_FILES = {"root": "root_ca.pem", "chain": "signer_chain.pem", "key": "signer_key.pem", "root_key": "root_ca_key.pem"}
+_FILES = {"root": "root_ca.pem", "chain": "signer_chain.pem", "key": "signer_key.pem"}
+_OLD_ROOT_KEY = "root_ca_key.pem"  # written by earlier versions; removed on sight
 _lock = threading.Lock()
 
 
@@ -156,22 +162,14 @@ def load_demo_identity(folder: Path | None = None) -> DemoIdentity:
     folder = Path(folder) if folder else identity_dir()
     now = dt.datetime.now(dt.timezone.utc)
     with _lock:
+        (folder / _OLD_ROOT_KEY).unlink(missing_ok=True)
         found = _load(folder)
         if found is not None and found.not_after - RENEW_BEFORE > now:
             return found
         folder.mkdir(parents=True, exist_ok=True)
-        root_key = root = None
-        try:  # keep an existing, still valid root so earlier demo signatures keep the same issuer
-            root = x509.load_pem_x509_certificate((folder / _FILES["root"]).read_bytes())
-            root_key = serialization.load_pem_private_key((folder / _FILES["root_key"]).read_bytes(), None)
-            if root.not_valid_after_utc - dt.timedelta(days=SIGNER_DAYS) < now:
-                root_key = root = None
-        except (OSError, ValueError):
-            root_key = root = None
-        if root is None:
-            root_key, root = _make_root(now)
-            _write(folder / _FILES["root_key"], _pem_key(root_key), private=True)
-            _write(folder / _FILES["root"], _pem_cert(root))
+        os.chmod(folder, 0o700)
+        root_key, root = _make_root(now)
+        _write(folder / _FILES["root"], _pem_cert(root))
         key, cert = _make_signer(root_key, root, now)
         _write(folder / _FILES["key"], _pem_key(key), private=True)
         _write(folder / _FILES["chain"], _pem_cert(cert) + _pem_cert(root))
@@ -179,6 +177,7 @@ def load_demo_identity(folder: Path | None = None) -> DemoIdentity:
             f"{DEMO_LABEL}.\n\nMade by Deepfake Lab on this computer to demonstrate content credentials (C2PA).\n"
             "No one trusts these certificates and they prove nothing about who made an image. Never use them\n"
             "for anything real. Delete this folder to make a new identity.\n").encode())
+        del root_key  # never written: see the module's docstring
         loaded = _load(folder)
         assert loaded is not None
         return loaded
