@@ -11,11 +11,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.engine.explain import explain, overlay
-from ui.draw import VERDICT_COLOURS, draw_faces
+from core.engine.verdict import Verdict, score_points
+from ui.draw import draw_faces
 from ui.inputs import image_input
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
-from ui.verdict import HEATMAP_READING, css, reading, score_gauge, shade_bands
+from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands
 
 KEY = "detect_photo"
 RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches)
@@ -56,8 +57,8 @@ def _digest(rgb: np.ndarray) -> str:
 
 def _analyse(rgb: np.ndarray, name: str) -> dict:
     report = lab.analyze_image(rgb)
-    labels = [f"{i + 1}: {f.fake_prob:.0%}" for i, f in enumerate(report.faces)]
-    colours = [VERDICT_COLOURS[f.verdict] for f in report.faces]
+    labels = [f"{i + 1}: {score_points(f.fake_prob)}" for i, f in enumerate(report.faces)]
+    colours = [Verdict(f.verdict).colour for f in report.faces]
     shown = draw_faces(rgb, [f.box for f in report.faces], None, labels, colours)
     scale = min(1.0, SHOWN_SIDE / max(shown.shape[:2]))
     if scale < 1.0:
@@ -90,36 +91,36 @@ with right:
         st.warning("No face found, so there is nothing to score. Try a photo where a face is clearly visible, "
                    "facing the camera and at least about 40 pixels tall.")
         st.stop()
-    counts = {v: sum(f.verdict == v for f in faces) for v in VERDICT_COLOURS}
+    counts = {v: sum(f.verdict == v for f in faces) for v in Verdict}
     st.success(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}: "
                + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + ".")
     if report.skipped_faces:
         st.caption(f"{report.skipped_faces} smaller face(s) were not analysed (the lab scores at most "
                    f"{lab.limits.max_faces} a photo, largest first).")
     if len(faces) == 1:
-        st.plotly_chart(score_gauge(faces[0].fake_prob, meta, title="Face 1 — fake probability"),
+        st.plotly_chart(score_gauge(faces[0].fake_prob, meta, title="Face 1 — fake score"),
                         width="stretch", config={"displayModeBar": False}, key=f"{KEY}_gauge_all")
     else:
         fig = go.Figure(go.Bar(x=[f"face {i + 1}" for i in range(len(faces))], y=[100 * f.fake_prob for f in faces],
-                               marker_color=[css(f.verdict) for f in faces],
-                               text=[f"{f.fake_prob:.0%}" for f in faces], textposition="outside",
-                               hovertemplate="%{x}: %{y:.0f}%<extra></extra>"))
+                               marker_color=[Verdict(f.verdict).css() for f in faces],
+                               text=[score_points(f.fake_prob) for f in faces], textposition="outside",
+                               hovertemplate="%{x}: fake score %{y:.0f}<extra></extra>"))
         shade_bands(fig, meta)
         fig.update_layout(height=260, margin={"l": 10, "r": 20, "t": 10, "b": 10}, yaxis_range=[0, 105],
-                          yaxis_title="fake probability (%)")
+                          yaxis_title="fake score (0–100)")
         st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"{KEY}_bars")
 
 if len(faces) > 1:
     table = pd.DataFrame({
         "face": np.arange(1, len(faces) + 1),
-        "fake probability": [round(100 * f.fake_prob, 1) for f in faces],
+        "fake score": [round(100 * f.fake_prob, 1) for f in faces],
         "verdict": [f.verdict for f in faces],
         "detection confidence": [round(100 * f.detection_prob, 1) for f in faces],
         "size (px)": [int(max(f.box[2] - f.box[0], f.box[3] - f.box[1])) for f in faces],
     })
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"fake probability": st.column_config.ProgressColumn(
-                     "fake probability (%)", min_value=0, max_value=100, format="%.1f")})
+                 column_config={"fake score": st.column_config.ProgressColumn(
+                     "fake score (0–100)", min_value=0, max_value=100, format="%.1f")})
     chosen = st.selectbox("Look closer at face", list(range(len(faces))), format_func=lambda i: f"face {i + 1}",
                           key=f"{KEY}_face")
 else:
@@ -144,6 +145,7 @@ with c3:
         st.plotly_chart(score_gauge(face.fake_prob, meta), width="stretch", config={"displayModeBar": False},
                         key=f"{KEY}_gauge_face")
     st.markdown(reading(face.fake_prob, face.verdict, meta))
+    st.caption(score_meaning(meta))
 st.markdown(HEATMAP_READING)
 if st.button("Compare explanation methods on this face →", key=f"{KEY}_to_explain"):
     st.switch_page("pages/explain.py")

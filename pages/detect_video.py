@@ -15,7 +15,8 @@ from core.engine.media import MediaError
 from core.engine.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
-from ui.verdict import HEATMAP_READING, reading, timeline
+from core.engine.verdict import score_points
+from ui.verdict import HEATMAP_READING, reading, score_meaning, timeline
 
 KEY = "detect_video"
 RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches; no frames, no upload)
@@ -114,7 +115,7 @@ st.divider()
 st.subheader(f"Result — {result['name']}")
 info = report.info
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Video score", "no face" if report.score is None else f"{report.score:.0%}")
+c1.metric("Video fake score", "no face" if report.score is None else score_points(report.score))
 c2.metric("Verdict", report.verdict or "—")
 c3.metric("Frames with a face", f"{report.frames_with_faces} / {len(report.frame_indices)}")
 c4.metric("Analysis time", f"{result['elapsed']:.1f} s")
@@ -126,6 +127,7 @@ if report.score is None:
                "is clearly visible and at least about 40 pixels tall, or sample more frames.")
 else:
     st.markdown(reading(report.score, report.verdict, meta))
+    st.caption(score_meaning(meta))
     st.plotly_chart(timeline(report.times_s, report.frame_probs, meta, video_score=report.score,
                              highlight=[s.time_s for s in report.top]),
                     width="stretch", config={"displayModeBar": False}, key=f"{KEY}_timeline")
@@ -151,6 +153,6 @@ if report.top:
     for col, item, heat in zip(cols, report.top, result["heatmaps"]):
         with col:
             st.image(item.thumbnail, caption=f"t = {item.time_s:.1f} s (frame {item.frame_index})", width="stretch")
-            st.image(overlay(item.crop, heat, alpha), caption=f"score {item.fake_prob:.0%} · Grad-CAM",
+            st.image(overlay(item.crop, heat, alpha), caption=f"fake score {score_points(item.fake_prob)} · Grad-CAM",
                      width="stretch")
     st.markdown(HEATMAP_READING)

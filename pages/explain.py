@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core.engine.explain import METHODS, explain, overlay, sanity_check
+from core.engine.verdict import score_points
 from ui.inputs import image_input
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
@@ -59,7 +60,7 @@ else:
     i = 0
     if len(faces) > 1:
         i = st.selectbox("Face", list(range(len(faces))), key=f"{KEY}_face",
-                         format_func=lambda k: f"face {k + 1} ({faces[k].fake_prob:.0%})")
+                         format_func=lambda k: f"face {k + 1} (fake score {score_points(faces[k].fake_prob)})")
     crop, name = faces[i].crop, f"{photo_name}, face {i + 1}"
 
 methods = st.multiselect("Methods", list(METHODS), default=list(METHODS), format_func=METHODS.get,
@@ -78,7 +79,7 @@ def get_map(method: str):
 
 
 prob = float(lab.detector.predict(crop)[0])
-st.markdown(f"**{name}** — fake probability **{prob:.0%}** ({lab.detector.verdict(prob)}).")
+st.markdown(f"**{name}** — fake score **{score_points(prob)}** ({lab.detector.verdict(prob)}).")
 cols = st.columns(1 + len(methods))
 with cols[0]:
     st.image(crop, caption="the crop the detector sees", width="stretch")

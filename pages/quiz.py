@@ -162,7 +162,7 @@ if quiz["phase"] in ("ask", "reveal"):
         else:
             det = "fake" if score.says_fake else "real"
             ok = "right" if gallery.detector_correct(item.id) else "wrong"
-            st.markdown(f"**The detector** gives {score.fake_prob:.0%} probability of manipulation "
+            st.markdown(f"**The detector** gives it a fake score of {100 * score.fake_prob:.0f} "
                         f"(*{score.verdict}*), so it answers **{det}**: {ok}.")
         heat = face_heatmap(lab, gallery, item)
         if heat is not None:

@@ -10,14 +10,14 @@ import streamlit as st
 from core.labs.roc import eval_scores_path, load_eval_scores, roc
 from core.labs.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies, load_spectrum_model,
                            power_spectrum, spectrum_model_path, to_gray_square)
-from ui.draw import VERDICT_COLOURS
+from core.engine.verdict import Verdict, score_points
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
 KEY = "spectrum"
-REAL_COLOUR = VERDICT_COLOURS["likely real"]
-FAKE_COLOUR = VERDICT_COLOURS["likely manipulated"]
+REAL_COLOUR = Verdict.REAL.colour
+FAKE_COLOUR = Verdict.MANIPULATED.colour
 IMAGE_COLOUR = (0, 0, 0)
 
 
@@ -36,7 +36,7 @@ def _model(path: str, mtime: float) -> SpectrumModel | str:
 
 @pooled_cache(label="Scoring the faces…", max_entries=8)
 def _blend_scores(_lab, rgb: np.ndarray) -> tuple[list[float], str | None]:
-    """Face-swap detector probabilities of every face found (largest first) and the top face's verdict."""
+    """Face-swap detector fake scores of every face found (largest first) and the top face's verdict."""
     report = _lab.analyze_image(rgb)
     probs = [f.fake_prob for f in report.faces]
     return probs, (report.faces[0].verdict if report.faces else None)
@@ -142,7 +142,8 @@ with right:
             st.metric("Face swapped?", "no face found")
             st.caption("It only looks at faces; try a photo with a clear, front-facing face.")
         else:
-            st.metric("Face swapped?", f"{probs[0]:.0%}", help=f"Largest face; verdict: {verdict}.")
+            st.metric("Face swapped?", score_points(probs[0]),
+                      help=f"The largest face's fake score (0–100); verdict: {verdict}.")
             st.progress(float(probs[0]))
             more = f" ({len(probs)} faces; the largest shown)" if len(probs) > 1 else ""
             st.caption(f"Verdict: **{verdict}**{more}. A fully generated face has no seam, so this detector "

@@ -138,11 +138,11 @@ def test_live_page_streams_annotated_frames(app_url, tmp_path):
             while time.time() < deadline and frames_analysed(page) <= first:
                 page.wait_for_timeout(1000)
             assert frames_analysed(page) > first, "frames stopped arriving at the live processor"
-            prob = page.locator("[data-testid='stMetric']").filter(has_text="Fake probability")
+            prob = page.locator("[data-testid='stMetric']").filter(has_text="Fake score")
             deadline = time.time() + 60
-            while time.time() < deadline and not re.search(r"\d+%", prob.inner_text()):
+            while time.time() < deadline and not re.search(r"\n\d+\b", prob.inner_text()):
                 page.wait_for_timeout(1000)
-            assert re.search(r"\d+%", prob.inner_text()), "the face on the fake camera was never scored"
+            assert re.search(r"\n\d+\b", prob.inner_text()), "the face on the fake camera was never scored"
 
             # The frames that come back carry the drawing: the status strip in the bottom-left corner.
             shot = video.screenshot()

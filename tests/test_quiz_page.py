@@ -59,7 +59,7 @@ def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
         right = int(choice == "Fake") == item.label
         assert ("Right:" in text) == right and ("Not this time" in text) == (not right)
         score = gallery.scores[item.id]
-        assert f"{score.fake_prob:.0%} probability of manipulation" in text
+        assert f"fake score of {100 * score.fake_prob:.0f} " in text
         assert item.tip in text
         captions = [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]
         assert any(c.startswith("Grad-CAM") for c in captions)  # the detector's heatmap for this face

@@ -18,6 +18,7 @@ from core.engine.faces import Face, crop_face
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab
+from ui.verdict import verdict_badge  # noqa: F401  (pages import it from here too)
 
 FAKE_KEY = "explore_fake"  # session_state key of the learner's latest fake (a MadeFake)
 
@@ -123,12 +124,6 @@ def _score_face(_lab: Lab, rgb: np.ndarray, face: Face) -> FaceResult:
 def score_face(rgb: np.ndarray, face: Face) -> FaceResult:
     """The Lab's score of one face (its one crop and scoring path), computed in the shared job pool."""
     return _score_face(get_lab(), rgb, face)
-
-
-def verdict_badge(prob: float, verdict: str) -> str:
-    """Markdown for a score and its verdict, coloured like everywhere else in the lab."""
-    colour = {"likely real": "blue", "uncertain": "orange", "likely manipulated": "red"}.get(verdict, "gray")
-    return f":{colour}-badge[{verdict}] **{prob:.0%}** manipulated"
 
 
 def score_column(title: str, rgb: np.ndarray, face: Face) -> FaceResult:

@@ -13,6 +13,7 @@ import torch
 from core.config import Limits, model_path, torch_threads
 from core.engine.detector import Detector, load_detector, untrained_detector
 from core.engine.faces import Face, FaceExtractor, crop_face
+from core.engine.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -21,8 +22,8 @@ class FaceResult:
 
     box: (4,) float32 x1, y1, x2, y2 in image pixels; landmarks: (5, 2) float32 image pixels;
     detection_prob: MTCNN confidence; crop: (S, S, 3) uint8 aligned crop the detector saw;
-    transform: (2, 3) float32 image → crop; fake_prob: calibrated probability of manipulation;
-    verdict: "likely real" / "uncertain" / "likely manipulated".
+    transform: (2, 3) float32 image → crop; fake_prob: the calibrated fake score in [0, 1] (shown as 0–100);
+    verdict: the band it falls in (a :class:`Verdict`, equal to its label text).
     """
 
     box: np.ndarray
@@ -31,7 +32,7 @@ class FaceResult:
     crop: np.ndarray = field(repr=False)
     transform: np.ndarray = field(repr=False)
     fake_prob: float = 0.0
-    verdict: str = "uncertain"
+    verdict: str = Verdict.UNCERTAIN
 
 
 @dataclass(frozen=True)

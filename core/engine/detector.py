@@ -16,8 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.engine.verdict import Verdict
+
 FORMAT_VERSION = 1
-VERDICTS = ("likely real", "uncertain", "likely manipulated")
+VERDICTS = tuple(Verdict)  # (REAL, UNCERTAIN, MANIPULATED); each is also its label string
 
 
 def _conv_bn(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -92,7 +94,7 @@ class DetectorMeta:
 
 
 class Detector:
-    """A loaded detector: the network, its metadata and calibrated probabilities.
+    """A loaded detector: the network, its metadata and calibrated fake scores.
 
     Thread-safe: :meth:`predict` and code that attaches hooks or needs gradients (explanations,
     adversarial attacks) all hold :attr:`lock`, so no forward pass runs through another call's hooks.
@@ -129,7 +131,7 @@ class Detector:
         return self.model(x)[:, 0]
 
     def predict(self, crops: np.ndarray, batch_size: int = 64) -> np.ndarray:
-        """Calibrated probability of "manipulated" for each crop: (N,) float32 in [0, 1]."""
+        """Calibrated fake score of each crop: (N,) float32 in [0, 1] (sigmoid of logit / T; shown as 0–100)."""
         arr = np.asarray(crops)
         if arr.ndim == 3:
             arr = arr[None]
@@ -144,13 +146,9 @@ class Detector:
                 out.append(torch.sigmoid(z / self.meta.temperature).cpu().numpy())
         return np.concatenate(out).astype(np.float32)
 
-    def verdict(self, prob: float) -> str:
-        """The band a probability falls in, from the checkpoint's calibrated thresholds."""
-        if prob >= self.meta.likely_manipulated_from:
-            return VERDICTS[2]
-        if prob < self.meta.likely_real_below:
-            return VERDICTS[0]
-        return VERDICTS[1]
+    def verdict(self, prob: float) -> Verdict:
+        """The band a fake score falls in, from the checkpoint's calibrated thresholds."""
+        return Verdict.of(prob, self.meta.likely_real_below, self.meta.likely_manipulated_from)
 
     def save(self, path: str | Path) -> None:
         save_detector(self.model, self.meta, path)

@@ -3,7 +3,7 @@
 The processor never queues work. Faces are found on a small copy of the frame every ``detect_every``-th
 frame (boxes are reused in between) and scored every ``score_every``-th frame through the shared
 :class:`core.engine.analysis.Lab` — the same detector, crop function and calibration as every other page.
-Each face's fake probability is averaged over the last ``window_s`` seconds, so the label does not
+Each face's fake score is averaged over the last ``window_s`` seconds, so the label does not
 flicker with every frame. Nothing ever queues: a frame that arrives while another is being analysed
 comes straight back with the last boxes and scores drawn on it. For video, ``process(frame, wait=False)``
 analyses on a background thread and returns at once, so a busy CPU slows the boxes, not the picture.
@@ -24,6 +24,7 @@ import numpy as np
 
 from core.engine.analysis import Lab
 from core.engine.draw import NEUTRAL, VERDICT_COLOURS
+from core.engine.verdict import score_points
 from core.engine.faces import Face
 
 
@@ -95,7 +96,7 @@ class _Track:
 class LiveFace:
     """A face on the live picture.
 
-    box: (4,) float32 x1, y1, x2, y2 in frame pixels. fake_prob: mean calibrated probability over the
+    box: (4,) float32 x1, y1, x2, y2 in frame pixels. fake_prob: mean calibrated fake score in [0, 1] over the
     window (None until first scored); verdict: the detector's band for it; last_prob: the newest single
     score; samples: how many scores the mean uses.
     """
@@ -343,7 +344,8 @@ class LiveProcessor:
             colour = VERDICT_COLOURS.get(face.verdict, NEUTRAL) if face.verdict else NEUTRAL
             x1, y1, x2, y2 = (int(round(v)) for v in face.box)
             cv2.rectangle(out, (x1, y1), (x2, y2), colour, thick)
-            text = f"fake {face.fake_prob:.0%} - {face.verdict}" if face.fake_prob is not None else "scoring..."
+            text = f"fake score {score_points(face.fake_prob)} - {face.verdict}" if face.fake_prob is not None \
+                else "scoring..."
             _label(out, text, (x1, y1, x2, y2), colour, fs)
         if not self.lab.trained:
             _banner(out, "UNTRAINED MODEL - scores are random", (213, 94, 0), fs, top=True)

@@ -7,7 +7,7 @@ between neighbouring detections, which is what makes this several times faster t
 resolution on every frame. Every face is then cropped from the full-resolution frame with the lab's one crop
 function and all crops are scored in one batched forward pass.
 
-Scores: a frame's score is the highest fake probability of its faces (NaN when it has none), the video's
+Scores: a frame's score is the highest fake score of its faces (NaN when it has none), the video's
 score is the mean over frames with faces, and its verdict comes from the detector's calibrated bands.
 """
 
@@ -45,7 +45,7 @@ class FrameFace:
     """One face in one sampled frame.
 
     box: (4,) float32 x1, y1, x2, y2 in original video pixels; landmarks: (5, 2) float32 video pixels;
-    fake_prob: calibrated probability of manipulation; detected: True where MTCNN ran on this frame,
+    fake_prob: calibrated fake score in [0, 1]; detected: True where MTCNN ran on this frame,
     False where the box was interpolated from neighbouring detections.
     """
 
@@ -74,7 +74,7 @@ class VideoReport:
     """What :func:`analyze_video` found.
 
     frame_indices: (T,) int64 frame numbers in the file; times_s: (T,) float64 seconds;
-    frame_probs: (T,) float32 max fake probability per frame, NaN where no face was found;
+    frame_probs: (T,) float32 max fake score per frame, NaN where no face was found;
     faces: T lists of :class:`FrameFace`; score: mean of frame_probs over frames with faces (None if
     there were none); frames: the sampled frames at preview size (only until the annotated clip is made;
     pages drop them before storing the report).
@@ -280,8 +280,9 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
 def _draw(frame: np.ndarray, faces: list[FrameFace], scale: float, thumb: bool = False) -> np.ndarray:
     """Boxes in verdict colours (and, unless ``thumb``, score labels) on a copy of a preview frame."""
     from core.engine.draw import NEUTRAL, VERDICT_COLOURS, draw_faces
+    from core.engine.verdict import score_points
 
-    labels = None if thumb else [f"{f.fake_prob:.0%} {f.verdict}" for f in faces]
+    labels = None if thumb else [f"{score_points(f.fake_prob)} {f.verdict}" for f in faces]
     return draw_faces(frame, [f.box * scale for f in faces], None, labels,
                       [VERDICT_COLOURS.get(f.verdict, NEUTRAL) for f in faces])
 
