@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-import cv2
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.engine.explain import explain, overlay
+from core.engine.faces import shrink_to_longest
 from core.engine.verdict import Verdict, score_points
 from ui.draw import draw_faces
 from ui.inputs import image_input
@@ -60,10 +59,7 @@ def _analyse(rgb: np.ndarray, name: str) -> dict:
     labels = [f"{i + 1}: {score_points(f.fake_prob)}" for i, f in enumerate(report.faces)]
     colours = [Verdict(f.verdict).colour for f in report.faces]
     shown = draw_faces(rgb, [f.box for f in report.faces], None, labels, colours)
-    scale = min(1.0, SHOWN_SIDE / max(shown.shape[:2]))
-    if scale < 1.0:
-        shown = cv2.resize(shown, (round(shown.shape[1] * scale), round(shown.shape[0] * scale)),
-                           interpolation=cv2.INTER_AREA)
+    shown, _ = shrink_to_longest(shown, SHOWN_SIDE)
     return {"digest": _digest(rgb), "name": name, "report": report, "shown": shown, "heatmaps": {}}
 
 
@@ -129,7 +125,7 @@ face = faces[min(chosen, len(faces) - 1)]
 
 heatmaps = result["heatmaps"]
 if chosen not in heatmaps:
-    heatmaps[chosen] = run_job(explain, lab.detector, face.crop, "gradcam", label="Computing the heatmap…").heatmap
+    heatmaps[chosen] = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
 st.session_state["detect_last_face"] = {"crop": face.crop, "name": f"{result['name']}, face {chosen + 1}",
                                         "fake_prob": face.fake_prob}
 
@@ -139,7 +135,7 @@ c1, c2, c3 = st.columns([1, 1, 1.3])
 with c1:
     st.image(face.crop, caption="what the detector sees", width="stretch")
 with c2:
-    st.image(overlay(face.crop, heatmaps[chosen], alpha), caption="Grad-CAM: where it looked", width="stretch")
+    st.image(heatmaps[chosen].overlay(alpha), caption="Grad-CAM: where it looked", width="stretch")
 with c3:
     if len(faces) > 1:
         st.plotly_chart(score_gauge(face.fake_prob, meta), width="stretch", config={"displayModeBar": False},

@@ -9,10 +9,10 @@ import time
 
 import streamlit as st
 
-from core.engine.explain import explain, overlay
 from core.engine.faces import load_sample
-from core.engine.media import MediaError
-from core.engine.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from core.errors import LabError
+from core.engine.video import analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from ui.errors import show_error
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 from core.engine.verdict import score_points
@@ -84,14 +84,14 @@ if data is not None:
                 report = analyze_video(lab, data, n_frames=n_frames, detect_every=detect_every, progress=progress,
                                        cancel=cancel)
                 clip = annotate_video(report)
-                heatmaps = [explain(lab.detector, s.crop, "gradcam").heatmap for s in report.top]
+                heatmaps = [lab.explain(s.crop, "gradcam") for s in report.top]
                 return report.without_frames(), clip, heatmaps  # the frames are in the clip now
 
             try:
                 report, clip, heatmaps = run_job(job, label="Analysing the video…", poll=show_progress, cancel=cancel)
-            except (MediaError, AnalysisCancelled) as err:
+            except LabError as err:  # the video could not be read, or the learner cancelled
                 status.update(label="This video could not be analysed", state="error")
-                st.error(str(err) or "The analysis was cancelled.", icon="🚫")
+                show_error(err)
                 st.stop()
             bar.progress(1.0, text="Done")
             st.write(f"Sampled {len(report.frame_indices)} frames; faces in {report.frames_with_faces}.")
@@ -153,6 +153,6 @@ if report.top:
     for col, item, heat in zip(cols, report.top, result["heatmaps"]):
         with col:
             st.image(item.thumbnail, caption=f"t = {item.time_s:.1f} s (frame {item.frame_index})", width="stretch")
-            st.image(overlay(item.crop, heat, alpha), caption=f"fake score {score_points(item.fake_prob)} · Grad-CAM",
+            st.image(heat.overlay(alpha), caption=f"fake score {score_points(item.fake_prob)} · Grad-CAM",
                      width="stretch")
     st.markdown(HEATMAP_READING)

@@ -8,7 +8,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from core.engine.explain import METHODS, explain, overlay, sanity_check
+from core.engine.explain import METHODS, sanity_check
 from core.engine.verdict import score_points
 from ui.inputs import image_input
 from ui.jobs import run_job
@@ -74,7 +74,7 @@ digest = _digest(crop)
 
 def get_map(method: str):
     if (digest, method) not in cache:
-        cache[(digest, method)] = run_job(explain, lab.detector, crop, method, label=f"Computing {METHODS[method]}…")
+        cache[(digest, method)] = run_job(lab.explain, crop, method, label=f"Computing {METHODS[method]}…")
     return cache[(digest, method)]
 
 
@@ -85,7 +85,7 @@ with cols[0]:
     st.image(crop, caption="the crop the detector sees", width="stretch")
 for col, method in zip(cols[1:], methods):
     with col:
-        st.image(overlay(crop, get_map(method).heatmap, alpha), caption=METHODS[method], width="stretch")
+        st.image(get_map(method).overlay(alpha), caption=METHODS[method], width="stretch")
         st.caption(ABOUT[method])
 st.caption("Colour scale (viridis, readable with colour-blindness): dark purple = no evidence, yellow = the most "
            "evidence for *manipulated* in this face. Each map is scaled to its own maximum, so compare shapes, "
@@ -104,10 +104,10 @@ if ckey not in cache:
 check = cache[ckey]
 a, b, c = st.columns([1, 1, 1.2])
 with a:
-    st.image(overlay(crop, check.trained.heatmap, alpha), caption=f"{METHODS[check_method]} — the lab's model",
+    st.image(check.trained.overlay(alpha), caption=f"{METHODS[check_method]} — the lab's model",
              width="stretch")
 with b:
-    st.image(overlay(crop, check.randomized.heatmap, alpha),
+    st.image(check.randomized.overlay(alpha),
              caption=f"{METHODS[check_method]} — random weights", width="stretch")
 with c:
     st.metric("Similarity of the two maps", f"{check.similarity:+.2f}",

@@ -10,6 +10,8 @@ import json
 
 import streamlit as st
 
+from ui.errors import show_error
+
 from core.classroom.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, lesson_markdown, load_course,
                           load_model_card, make_selfblend_figure, page_title, preset_key, registered_pages,
                           render_handout, split_figures)
@@ -103,7 +105,10 @@ st.title("📚 Lessons")
 try:
     fingerprint = _fingerprint()
     course = _course(fingerprint)
-except (LessonError, OSError) as err:
+except LessonError as err:
+    show_error(err, before="The lesson files could not be loaded:")
+    st.stop()
+except OSError as err:
     st.error(f"The lesson files could not be loaded: {err}", icon="🚫")
     st.stop()
 

@@ -111,7 +111,6 @@ if st.button("❄️ Freeze — analyse this frame in full", help="Sends the new
 
 inline = st.session_state.get(INLINE)
 if isinstance(inline, np.ndarray):
-    from core.engine.explain import explain, overlay
     from ui.draw import draw_faces
 
     st.subheader("Frozen frame")
@@ -122,8 +121,8 @@ if isinstance(inline, np.ndarray):
     if not report.faces:
         st.info("No face in the frozen frame.")
     for i, face in enumerate(report.faces[:4]):
-        heat = explain(lab.detector, face.crop, "gradcam")
-        st.image([face.crop, overlay(face.crop, heat.heatmap)], width=200,
+        heat = lab.explain(face, "gradcam")
+        st.image([face.crop, heat.overlay()], width=200,
                  caption=[f"face {i + 1}: fake score {score_points(face.fake_prob)} — {face.verdict}", "Grad-CAM: where it looked"])
     if st.button("Clear the frozen frame"):
         del st.session_state[INLINE]

@@ -8,6 +8,7 @@ from core.classroom.quiz_stats import Response, by_kind, compare, confidence_whe
 from core.classroom.store import StoreError
 from ui.classroom import (accuracy_by_kind, comparison_metrics, face_heatmap, get_gallery, open_store,
                           right_wrong_grid, show_item)
+from ui.errors import show_error
 from ui.resources import get_lab, untrained_warning
 
 st.title("🕵️ Spot the fake")
@@ -85,7 +86,7 @@ if quiz is None:
                 try:
                     part, session = store.join(code, nickname)
                 except StoreError as err:
-                    st.error(str(err), icon="🚫")
+                    show_error(err)
                 else:
                     missing = [i for i in session.item_ids if gallery.get(i) is None]
                     items = [i for i in session.item_ids if gallery.get(i) is not None]

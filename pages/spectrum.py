@@ -11,6 +11,8 @@ from core.labs.roc import eval_scores_path, load_eval_scores, roc
 from core.labs.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies, load_spectrum_model,
                            power_spectrum, spectrum_model_path, to_gray_square)
 from core.engine.verdict import Verdict, score_points
+from core.errors import LabError
+from ui.errors import lab_errors
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
@@ -30,7 +32,7 @@ def _model(path: str, mtime: float) -> SpectrumModel | str:
     """The spectrum classifier, or why it could not be loaded (mtime keys the cache to the file's version)."""
     try:
         return load_spectrum_model(path)
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, LabError) as err:
         return f"The spectrum classifier could not be loaded ({err})."
 
 
@@ -48,7 +50,7 @@ def _blend_auc_on_generated(path: str, mtime: float) -> tuple[float, int, int, s
     evaluation scores exist and name such a kind: (auc, n generated, n real, what the real items were)."""
     try:
         data = load_eval_scores(path)
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, LabError):
         return None
     if data.kinds is None:
         return None
@@ -100,11 +102,8 @@ if picked is None:
             "generator (for example one you made yourself) shows the difference best.")
     st.stop()
 rgb, name = picked
-try:
+with lab_errors(before="This image cannot be analysed (use a photo at least 8 pixels wide and tall):"):
     spec = power_spectrum(rgb)
-except ValueError as err:
-    st.error(f"This image cannot be analysed: {err}. Use a photo at least 8 pixels wide and tall.", icon="🚫")
-    st.stop()
 freqs = frequencies(len(spec))
 lab = get_lab()
 

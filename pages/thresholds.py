@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.labs.roc import EvalScores, alerts_sentence, base_rate, confusion_at, eval_scores_path, load_eval_scores, roc
 from core.engine.verdict import Verdict
+from core.errors import LabError
 from ui.resources import get_lab
 
 REAL_COLOUR = Verdict.REAL.css()
@@ -21,7 +22,7 @@ def _load(path: str, mtime: float) -> EvalScores | str:
     """The scores, or the reason they could not be read (mtime keys the cache to the file's version)."""
     try:
         return load_eval_scores(path)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except (OSError, LabError) as err:
         return f"{Path(path).name} could not be read: {err}"
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.engine.faces import SAMPLES, load_sample
 from core.engine.media import IMAGE_EXTENSIONS, MediaError, load_image
+from ui.errors import show_error
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -42,5 +43,5 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
     try:
         return load_image(data), name
     except MediaError as err:
-        st.error(str(err), icon="🚫")
+        show_error(err)
         return None

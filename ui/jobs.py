@@ -21,6 +21,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from core.engine.jobs import LabBusy, get_pool
+from ui.errors import show_error
 
 _SESSION_KEY = "_lab_job_session"
 _POLL_S = 0.25
@@ -47,7 +48,7 @@ def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
     try:
         return _run(fn, args, kwargs, label=label, poll=poll, cancel=cancel)
     except LabBusy as err:  # the queue is full (or, rarely, SessionBusy from a race within this session)
-        _busy(str(err))
+        _busy(err)
 
 
 def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None) -> Callable:
@@ -67,7 +68,7 @@ def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None)
             try:
                 return cached(*args, **kwargs)
             except LabBusy as err:  # raised, not cached: the "Try again" button must live outside the cache
-                _busy(str(err))
+                _busy(err)
 
         return wrapper
     return decorate
@@ -112,7 +113,7 @@ def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
         status.empty()
 
 
-def _busy(message: str) -> None:
-    st.warning(message, icon="⏳")
+def _busy(err: LabBusy) -> None:
+    show_error(err)
     st.button("Try again", key="_lab_job_retry")
     st.stop()

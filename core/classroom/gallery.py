@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from core.config import data_dir
+from core.config import data_dir, setting
 from core.engine.faces import SAMPLES, Face, load_sample
 from core.fakes.forge import ForgeSettings, self_blend
 from core.engine.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, encode_jpeg, load_image
@@ -519,7 +519,7 @@ def load_gallery(lab, *, teacher_dir: str | Path | None = None, folder: Path | N
     """Built-in items plus the teacher's folder (``LAB_GALLERY_DIR`` unless given), all scored."""
     folder = Path(folder or data_dir() / "gallery")
     items, notes = build_builtin(lab, folder / "builtin")
-    teacher_dir = teacher_dir if teacher_dir is not None else os.environ.get("LAB_GALLERY_DIR", "").strip() or None
+    teacher_dir = teacher_dir if teacher_dir is not None else setting("LAB_GALLERY_DIR")
     if teacher_dir:
         extra, extra_notes = scan_teacher_dir(teacher_dir)
         notes += extra_notes

@@ -54,8 +54,7 @@ _LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _FRONT_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
 
 
-class LessonError(ValueError):
-    """A lesson or track file is malformed; the message names the file and what to fix."""
+from core.errors import LessonError  # noqa: E402,F401  (defined with the lab's other errors; raised here)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import torch
 
 from core.config import Limits, model_path, torch_threads
 from core.engine.detector import Detector, load_detector, untrained_detector
+from core.engine.explain import Explanation, explain
 from core.engine.faces import Face, FaceExtractor, crop_face
 from core.engine.verdict import Verdict
 
@@ -90,6 +91,17 @@ class Lab:
         return ImageReport(width=rgb.shape[1], height=rgb.shape[0], faces=results,
                            skipped_faces=max(0, len(faces) - limit), model_trained=self.trained,
                            model_version=self.detector.meta.version)
+
+    def explain(self, face: FaceResult | Face | np.ndarray, method: str = "gradcam", **kwargs) -> Explanation:
+        """Where the detector looked for one face: its crop's heatmap, ready to draw with ``.overlay(alpha)``.
+
+        ``face`` is a scored :class:`FaceResult`, a :class:`Face` with a crop at the detector's size, or the
+        (S, S, 3) uint8 crop itself. ``method`` is a key of :data:`core.engine.explain.METHODS`.
+        """
+        crop = face if isinstance(face, np.ndarray) else face.crop
+        if crop is None or crop.shape[:2] != (self.detector.input_size, self.detector.input_size):
+            raise ValueError("explain needs the face's crop at the detector's input size")
+        return explain(self.detector, crop, method, **kwargs)
 
     def score_crops(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities for ready-made (N, S, S, 3) uint8 crops."""

@@ -41,6 +41,17 @@ class ResBlock(nn.Module):
         return self.relu(self.conv2(self.conv1(x)) + self.short(x))
 
 
+def calibrate(logits: np.ndarray | torch.Tensor, temperature: float) -> np.ndarray | torch.Tensor:
+    """The fake score in [0, 1] from raw logits: ``sigmoid(z / T)`` with the checkpoint's temperature ``T``.
+
+    The lab's one calibration: takes and returns a torch tensor or a numpy array of any shape.
+    """
+    if isinstance(logits, torch.Tensor):
+        return torch.sigmoid(logits / temperature)
+    z = np.asarray(logits)
+    return 1.0 / (1.0 + np.exp(-z / temperature))
+
+
 class BlendNet(nn.Module):
     """Input (N, 3, S, S) RGB in [0, 1]; output (N, 1) logit of "manipulated".
 
@@ -130,6 +141,14 @@ class Detector:
         """Raw (N,) logits for a (N, 3, S, S) [0, 1] tensor."""
         return self.model(x)[:, 0]
 
+    def calibrated_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(N,) logits divided by the temperature: what :func:`calibrate` passes through the sigmoid."""
+        return self.logits(x) / self.meta.temperature
+
+    def calibrate(self, logits: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+        """Fake scores in [0, 1] from this model's raw logits (see :func:`calibrate`)."""
+        return calibrate(logits, self.meta.temperature)
+
     def predict(self, crops: np.ndarray, batch_size: int = 64) -> np.ndarray:
         """Calibrated fake score of each crop: (N,) float32 in [0, 1] (sigmoid of logit / T; shown as 0–100)."""
         arr = np.asarray(crops)
@@ -143,7 +162,7 @@ class Detector:
         with self.lock, torch.inference_mode():
             for i in range(0, len(arr), batch_size):
                 z = self.logits(self.to_tensor(arr[i:i + batch_size]))
-                out.append(torch.sigmoid(z / self.meta.temperature).cpu().numpy())
+                out.append(self.calibrate(z).cpu().numpy())
         return np.concatenate(out).astype(np.float32)
 
     def verdict(self, prob: float) -> Verdict:
@@ -199,7 +218,8 @@ def untrained_detector(seed: int = 0, device: str | None = None) -> Detector:
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Temperature T minimising the negative log-likelihood of sigmoid(logit / T) on held-out data."""
+    """Temperature T minimising the negative log-likelihood of :func:`calibrate` (sigmoid(logit / T)) on held-out
+    data."""
     z = torch.tensor(np.asarray(logits, np.float64))
     y = torch.tensor(np.asarray(labels, np.float64))
     log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)

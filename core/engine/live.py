@@ -282,13 +282,8 @@ class LiveProcessor:
 
     def _detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces found on a small copy, with boxes and landmarks mapped back to frame pixels."""
-        h, w = rgb.shape[:2]
-        scale = min(1.0, self.settings.detect_side / max(h, w))
-        small = rgb if scale == 1.0 else cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
-                                                    interpolation=cv2.INTER_AREA)
-        found = self.lab.extractor.detect(small, crops=False, max_faces=self.settings.max_faces)
-        return [Face(box=(f.box / scale).astype(np.float32), landmarks=(f.landmarks / scale).astype(np.float32),
-                     prob=f.prob) for f in found]
+        return self.lab.extractor.detect(rgb, crops=False, max_faces=self.settings.max_faces,
+                                         detect_side=self.settings.detect_side)
 
     def _score(self, rgb: np.ndarray, faces: list[Face]) -> list[float] | None:
         """Calibrated scores from the full-resolution frame, or None when the shared detector is busy.

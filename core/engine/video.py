@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from core.config import Limits
-from core.engine.faces import Face
+from core.errors import Cancelled
+from core.engine.faces import Face, shrink_to_longest
 from core.engine.media import Source, VideoInfo, read_frames, write_h264
 
 CancelFlag = Union[threading.Event, Callable[[], bool], None]
@@ -36,7 +37,7 @@ ANALYSIS_SIDE = 1920  # 4K frames are decoded at this longer side: crops are 128
 PREVIEW_SIDE = 854  # annotated clip and thumbnails (480p-wide): small to send, sharp enough to see a box
 
 
-class AnalysisCancelled(Exception):
+class AnalysisCancelled(Cancelled):
     """Raised when the cancel flag was set while a video was being analysed."""
 
 
@@ -117,15 +118,6 @@ def _cancelled(cancel: CancelFlag) -> bool:
     return bool(cancel())
 
 
-def _resize_longest(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
-    h, w = rgb.shape[:2]
-    if max(h, w) <= side:
-        return rgb, 1.0
-    s = side / max(h, w)
-    size = (max(1, int(round(w * s))), max(1, int(round(h * s))))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), s
-
-
 def _centre(face: Face) -> np.ndarray:
     return np.array([(face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2])
 
@@ -169,11 +161,9 @@ def _detect_sparse(lab, frames: Sequence[np.ndarray], detect_every: int, detect_
         if _cancelled(cancel):
             raise AnalysisCancelled()
         part = keys[start:start + chunk]
-        small, scale = zip(*(_resize_longest(frames[i], detect_side) for i in part))
-        found = lab.extractor.detect_batch(list(small), crops=False, max_faces=max_faces)
-        for i, s, faces in zip(part, scale, found):
-            detected[i] = [Face(box=(f.box / s).astype(np.float32), landmarks=(f.landmarks / s).astype(np.float32),
-                                prob=f.prob) for f in faces]
+        found = lab.extractor.detect_batch([frames[i] for i in part], crops=False, max_faces=max_faces,
+                                           detect_side=detect_side)
+        detected.update(zip(part, found))
         tick(len(part))
     per_frame, was_detected = [], []
     for i in range(n):
@@ -251,7 +241,7 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
             best_crop[t] = (float(p), k)
     score = float(np.nanmean(frame_probs)) if np.isfinite(frame_probs).any() else None
 
-    preview = [_resize_longest(f, PREVIEW_SIDE)[0] for f in frames]
+    preview = [shrink_to_longest(f, PREVIEW_SIDE)[0] for f in frames]
     preview_scale = preview[0].shape[1] / info.width
     fps = info.fps if info.fps > 0 else 25.0
     times = np.asarray(indices, np.float64) / fps
@@ -262,7 +252,7 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
         t_face = owners[k][1]
         thumb = _draw(preview[t], [faces_out[t][t_face]], preview_scale, thumb=True)
         top.append(SuspiciousFrame(position=t, frame_index=int(indices[t]), time_s=float(times[t]), fake_prob=p,
-                                   crop=crops[k], thumbnail=_resize_longest(thumb, 320)[0]))
+                                   crop=crops[k], thumbnail=shrink_to_longest(thumb, 320)[0]))
     tick(1)
     if progress is not None:
         progress(total, total)

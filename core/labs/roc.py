@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from core.config import ROOT
+from core.config import ROOT, path_setting
+from core.errors import DataFileError
 
 REQUIRED_COLUMNS = ("label", "score")
 
 
 def eval_scores_path() -> Path:
     """Where the measured evaluation scores live (``LAB_EVAL_SCORES`` or ``models/eval_scores.csv``)."""
-    return Path(os.environ.get("LAB_EVAL_SCORES", ROOT / "models" / "eval_scores.csv"))
+    return path_setting("LAB_EVAL_SCORES", ROOT / "models" / "eval_scores.csv")
 
 
 @dataclass(frozen=True)
@@ -62,19 +62,26 @@ def _label(raw: str, row: int) -> int:
     try:
         return parse_label(raw)
     except ValueError as exc:
-        raise ValueError(f"row {row}: {exc}") from None
+        raise DataFileError(f"row {row}: {exc}") from None
 
 
 def load_eval_scores(path: str | Path | None = None) -> EvalScores:
-    """Read an evaluation-scores CSV. Raises FileNotFoundError when missing and ValueError (saying which
-    row or column) when malformed."""
+    """Read an evaluation-scores CSV. Raises FileNotFoundError when missing and DataFileError (a ValueError
+    saying which row or column) when malformed."""
     path = Path(path) if path else eval_scores_path()
+    try:
+        return _read_eval_scores(path)
+    except UnicodeDecodeError as err:
+        raise DataFileError(f"{path.name} is not UTF-8 text ({err.reason})") from None
+
+
+def _read_eval_scores(path: Path) -> EvalScores:
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         columns = [c.strip() for c in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
-            raise ValueError(f"{path.name} lacks the column(s) {', '.join(missing)}; "
+            raise DataFileError(f"{path.name} lacks the column(s) {', '.join(missing)}; "
                              "expected path,label,kind,media,score")
         labels, scores, kinds, media, paths = [], [], [], [], []
         for i, row in enumerate(reader, start=2):  # row 1 is the header
@@ -83,9 +90,9 @@ def load_eval_scores(path: str | Path | None = None) -> EvalScores:
             try:
                 score = float(row["score"])
             except ValueError:
-                raise ValueError(f"row {i}: score must be a number, got {row['score']!r}") from None
+                raise DataFileError(f"row {i}: score must be a number, got {row['score']!r}") from None
             if not math.isfinite(score):
-                raise ValueError(f"row {i}: score is not a finite number ({row['score']!r})")
+                raise DataFileError(f"row {i}: score is not a finite number ({row['score']!r})")
             scores.append(score)
             kinds.append(row.get("kind", "").strip() or "unspecified")
             media.append(row.get("media", "").strip() or "unspecified")
