@@ -21,6 +21,8 @@ from core.config import setting
 from core.engine.faces import load_sample
 from core.engine.media import encode_jpeg
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = setting("LAB_CHROMIUM") or "/usr/bin/chromium"
 

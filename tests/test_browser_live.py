@@ -32,6 +32,8 @@ except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
 pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the Debian package chromium (/usr/bin/chromium)"),
     pytest.mark.skipif(sync_playwright is None, reason="needs the pip package playwright (Python client only)"),
 ]
