@@ -12,14 +12,15 @@ import streamlit as st
 from core.engine.faces import shrink_to_longest
 from core.engine.verdict import Verdict, score_points
 from ui.draw import draw_faces
+from ui.handover import drop_frozen_frame, peek_frozen_frame, send_last_face
 from ui.inputs import image_input
+from ui.pages import EXPLAIN
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands
 
 KEY = "detect_photo"
 RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches)
-FROZEN = f"{KEY}_frozen"  # an RGB frame handed over by the Live page
 KEEP = (f"{KEY}_source", f"{KEY}_sample")  # input choices restored when the learner comes back
 SHOWN_SIDE = 1600  # the annotated photo kept in the session is at most this wide/tall
 
@@ -36,13 +37,13 @@ for k in KEEP:
     if k not in st.session_state and f"_keep_{k}" in st.session_state:
         st.session_state[k] = st.session_state[f"_keep_{k}"]
 
-frozen = st.session_state.get(FROZEN)
-if isinstance(frozen, np.ndarray) and frozen.ndim == 3:
+frozen = peek_frozen_frame()
+if frozen is not None:
     st.info("Analysing the frame you froze on the **Live** page.", icon="📸")
     if st.button("Use another photo instead", key=f"{KEY}_unfreeze"):
-        del st.session_state[FROZEN]
+        drop_frozen_frame()
         st.rerun()
-    picked = (np.ascontiguousarray(frozen[..., :3]).astype(np.uint8), "frame from the Live page")
+    picked = (frozen, "frame from the Live page")
 else:
     picked = image_input(KEY, camera=True)
 for k in KEEP:
@@ -126,8 +127,7 @@ face = faces[min(chosen, len(faces) - 1)]
 heatmaps = result["heatmaps"]
 if chosen not in heatmaps:
     heatmaps[chosen] = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
-st.session_state["detect_last_face"] = {"crop": face.crop, "name": f"{result['name']}, face {chosen + 1}",
-                                        "fake_prob": face.fake_prob}
+send_last_face(face.crop, f"{result['name']}, face {chosen + 1}", face.fake_prob)
 
 st.subheader(f"Face {chosen + 1}")
 alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_alpha")
@@ -144,4 +144,4 @@ with c3:
     st.caption(score_meaning(meta))
 st.markdown(HEATMAP_READING)
 if st.button("Compare explanation methods on this face →", key=f"{KEY}_to_explain"):
-    st.switch_page("pages/explain.py")
+    st.switch_page(EXPLAIN)

@@ -10,13 +10,13 @@ import streamlit as st
 
 from core.engine.explain import METHODS, sanity_check
 from core.engine.verdict import score_points
+from ui.handover import peek_last_face
 from ui.inputs import image_input
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
 
 KEY = "explain"
 CACHE = f"{KEY}_maps"  # {(crop digest, method): Explanation}, this session only
-LAST = "detect_last_face"  # set by the Detect — photo page
 
 ABOUT = {
     "gradcam": ("Weighs the network's last layer of feature maps by how much each one raises the *manipulated* "
@@ -42,11 +42,11 @@ def _digest(a: np.ndarray) -> str:
     return hashlib.blake2b(np.ascontiguousarray(a).data, digest_size=12).hexdigest()
 
 
-last = st.session_state.get(LAST)
+last = peek_last_face()
 choices = (["Face last analysed on Detect"] if last else []) + ["Choose a photo"]
 where = st.radio("Which face?", choices, horizontal=True, key=f"{KEY}_where") if len(choices) > 1 else choices[0]
 if where == "Face last analysed on Detect":
-    crop, name = last["crop"], last["name"]
+    crop, name = last.crop, last.name
 else:
     picked = image_input(KEY, camera=True)
     if picked is None:

@@ -14,15 +14,14 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from core.classroom.lessons import registered_pages
 from core.engine.live import LiveProcessor
 from core.engine.verdict import Verdict, score_points
+from ui.handover import send_frozen_frame
+from ui.pages import PHOTO, registered_pages
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import score_meaning
 
 log = logging.getLogger(__name__)
-PHOTO_PAGE = "pages/detect_photo.py"
-FROZEN = "detect_photo_frozen"  # the photo page's key for a frame handed over from here
 INLINE = "live_frozen_inline"  # fallback: the frozen frame analysed here when the photo page is absent
 
 
@@ -103,9 +102,9 @@ if st.button("❄️ Freeze — analyse this frame in full", help="Sends the new
     frame = proc.latest_frame()
     if frame is None:
         st.warning("No camera frame yet: press **Start camera** first and allow the browser to use the camera.")
-    elif PHOTO_PAGE in registered_pages():
-        st.session_state[FROZEN] = frame
-        st.switch_page(PHOTO_PAGE)
+    elif PHOTO in registered_pages():
+        send_frozen_frame(frame)
+        st.switch_page(PHOTO)
     else:
         st.session_state[INLINE] = frame
 

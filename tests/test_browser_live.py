@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.engine.live import moving_face_clip
+from core.fakes.scenes import camera_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,7 +101,7 @@ def frames_analysed(page) -> int:
 
 def test_live_page_streams_annotated_frames(app_url, tmp_path):
     y4m = tmp_path / "face.y4m"
-    write_y4m(y4m, moving_face_clip(60), fps=10)  # one slow sweep there and back every 6 s, then loops
+    write_y4m(y4m, camera_frames(60), fps=10)  # one slow sweep there and back every 6 s, then loops
     args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m}"]

@@ -29,7 +29,7 @@ def test_sample_shows_score_heatmap_and_reading(lab):
     assert "where the model looked, not what is fake" in text
     assert ("untrained" in text) == (not lab.trained)
     last = at.session_state["detect_last_face"]
-    assert last["crop"].shape == (lab.detector.input_size,) * 2 + (3,)
+    assert last.crop.shape == (lab.detector.input_size,) * 2 + (3,)
     # The opacity slider redraws the overlay without recomputing the analysis.
     before = at.session_state["detect_photo_result"]
     at.slider(key="detect_photo_alpha").set_value(1.0)
@@ -75,7 +75,7 @@ def test_many_faces_table_and_selection(grace, astronaut):
     _run(at)
     assert any(h.value == "Face 2" for h in at.subheader)
     assert len(at.get("plotly_chart")) == 2  # all faces' bars + the chosen face's gauge
-    assert at.session_state["detect_last_face"]["name"].endswith("face 2")
+    assert at.session_state["detect_last_face"].name.endswith("face 2")
     at.button(key="detect_photo_unfreeze").click()
     _run(at)
     assert "detect_photo_frozen" not in at.session_state

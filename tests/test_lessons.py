@@ -13,9 +13,10 @@ import yaml
 from PIL import Image
 
 from core.classroom import lessons as L
+from ui.pages import page_titles, preset_key
 
 ROOT = Path(__file__).resolve().parent.parent
-# The page names planned in the helper brief, kept here independently of core.classroom.lessons.PLANNED_PAGES.
+# The page names planned in the helper brief, kept here independently of the page registry (ui/pages.py).
 PLANNED = {
     "pages/home.py", "pages/faces.py", "pages/detect_photo.py", "pages/detect_video.py", "pages/explain.py",
     "pages/lessons.py", "pages/make_a_fake.py", "pages/robustness.py", "pages/adversarial.py",
@@ -35,7 +36,7 @@ def _raw(path: Path) -> tuple[dict, str]:
 
 @pytest.fixture(scope="module")
 def course() -> L.Course:
-    return L.load_course()
+    return L.load_course(pages=page_titles())
 
 
 FAKE_CARD = {"val_auc_selfblend": 0.9613, "families": {"dfdc": {"auc": 0.712, "n": 22}, "gan": {"auc": 0.55, "n": 400}},
@@ -129,10 +130,10 @@ def _good_meta() -> dict:
 ])
 def test_validation_rejects_broken_lessons(tmp_path, breakage, message):
     meta = _good_meta()
-    L.load_course(_write_course(tmp_path, meta))  # the unbroken file loads
+    L.load_course(_write_course(tmp_path, meta), pages=page_titles())  # the unbroken file loads
     breakage(meta)
     with pytest.raises(L.LessonError, match=message):
-        L.load_course(_write_course(tmp_path, meta))
+        L.load_course(_write_course(tmp_path, meta), pages=page_titles())
 
 
 def test_validation_rejects_broken_internal_link(tmp_path):
@@ -229,13 +230,13 @@ def test_selfblend_figure_is_made_by_the_lab(lab):
     assert diff[mask > 0.9].mean() > 3 * diff[mask < 0.05].mean()  # the fake differs under the mask, not outside
 
 
-def test_registered_pages_reads_app_without_running_it(tmp_path):
-    pages = L.registered_pages()
-    assert {"pages/lessons.py", "pages/faces.py", "pages/home.py"} <= pages
-    fake_app = tmp_path / "app.py"
-    fake_app.write_text("SECTIONS = {'A': [('pages/x.py', 'X', 'x')], 'B': []}\n", encoding="utf-8")
-    assert L.registered_pages(fake_app) == {"pages/x.py"}
-    assert L.registered_pages(tmp_path / "missing.py") == set()
+def test_one_page_registry_for_the_app_and_the_lessons():
+    from ui.pages import registered_pages
+
+    pages = registered_pages()
+    assert pages == PLANNED and all((ROOT / p).is_file() for p in pages)
+    assert "ui.pages" in (ROOT / "app.py").read_text(encoding="utf-8")  # the sidebar is built from it
+    assert "pages/" not in (ROOT / "core" / "classroom" / "lessons.py").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------- the page
@@ -305,7 +306,7 @@ def test_presets_reach_the_pages_image_input(course):
             source = ROOT / page
             if not source.is_file():  # planned, not written yet: the Lessons page shows "coming soon"
                 continue
-            key = L.preset_key(page)
+            key = preset_key(page)
             text = source.read_text(encoding="utf-8")
             assert re.search(rf"(image_input|choose_photo)\(\s*['\"]{key}['\"]", text) or \
                 re.search(rf"^KEY\s*=\s*['\"]{key}['\"]", text, re.M), f"{page} does not read '{key}_preset'"

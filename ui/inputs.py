@@ -8,6 +8,7 @@ import streamlit as st
 from core.engine.faces import SAMPLES, load_sample
 from core.engine.media import IMAGE_EXTENSIONS, MediaError, load_image
 from ui.errors import show_error
+from ui.handover import take_preset
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -23,7 +24,7 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
     stays usable. ``default_sample`` preselects a sample (used by lessons' "Try it" links).
     """
     sources = ["Built-in sample", "Upload a photo"] + (["Camera"] if camera else [])
-    wanted = st.session_state.pop(f"{key}_preset", None) or default_sample
+    wanted = take_preset(key) or default_sample
     source = st.radio(label, sources, index=0, horizontal=True, key=f"{key}_source")
     if source == "Built-in sample":
         names = list(SAMPLES)

@@ -373,29 +373,3 @@ def _banner(img: np.ndarray, text: str, colour, fs: float, *, top: bool) -> None
     y0 = 0 if top else img.shape[0] - th - base - 8
     cv2.rectangle(img, (0, y0), (tw + 10, y0 + th + base + 8), colour, -1)
     cv2.putText(img, text, (5, y0 + th + 4), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), th_px, cv2.LINE_AA)
-
-
-def moving_face_clip(n: int, *, width: int = 640, height: int = 480, sample: str = "grace_hopper") -> list[np.ndarray]:
-    """A synthetic camera clip for benches, tests and the browser test's fake camera: a built-in sample photo,
-    scaled to the canvas height, gliding left and right across a ``width``×``height`` gradient.
-
-    Returns ``n`` (height, width, 3) uint8 RGB frames. The photo is wide enough that the detector's face crop
-    stays inside it: the pasted photo's straight edges would otherwise look like a splice. Built from a
-    photo an installed package ships, so it works offline on a fresh machine.
-    """
-    from core.engine.faces import load_sample
-
-    photo = load_sample(sample)
-    ph, pw = photo.shape[:2]
-    fw = min(width, round(pw * height / ph))
-    face = cv2.resize(photo, (fw, height), interpolation=cv2.INTER_AREA)
-    yy, xx = np.mgrid[0:height, 0:width]
-    background = np.stack([60 + 80 * xx / width, 70 + 60 * yy / height, np.full_like(xx, 90.0)], -1).astype(np.uint8)
-    frames = []
-    for i in range(n):
-        phase = (i / max(1, n - 1)) * 2 * np.pi  # one sweep there and back
-        x0 = round((width - fw) * (0.5 - 0.5 * np.cos(phase)))
-        frame = background.copy()
-        frame[:, x0:x0 + fw] = face
-        frames.append(frame)
-    return frames
