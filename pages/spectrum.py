@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.labs.roc import eval_scores_path, load_eval_scores, roc
+from core.labs.roc import auc_on_generated, eval_scores_path, load_eval_scores
 from core.labs.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies, load_spectrum_model,
                            power_spectrum, spectrum_model_path, to_gray_square)
 from core.engine.verdict import Verdict, score_points
@@ -49,20 +49,10 @@ def _blend_auc_on_generated(path: str, mtime: float) -> tuple[float, int, int, s
     """The face-swap detector's measured AUC for fully generated (GAN) faces against real photos, when the
     evaluation scores exist and name such a kind: (auc, n generated, n real, what the real items were)."""
     try:
-        data = load_eval_scores(path)
+        measured = auc_on_generated(load_eval_scores(path))
     except (OSError, LabError):
         return None
-    if data.kinds is None:
-        return None
-    kinds = [k.lower() for k in data.kinds]
-    # Compare with the real photos of the same origin and format (FFHQ) when present, else with all real items.
-    matched = any(y == 0 and "ffhq" in k for k, y in zip(kinds, data.labels))
-    keep = np.array([("gan" in k) if y == 1 else ("ffhq" in k or not matched) for k, y in zip(kinds, data.labels)])
-    sub = data.select(keep)
-    if sub.labels.sum() == 0 or (sub.labels == 0).sum() == 0:
-        return None
-    return (roc(sub.labels, sub.scores).auc, int(sub.labels.sum()), int((sub.labels == 0).sum()),
-            "real FFHQ photos" if matched else "real items")
+    return None if measured is None else (measured.auc, measured.n_fake, measured.n_real, measured.real_items)
 
 
 def _crude_upsampled_spectrum(rgb: np.ndarray) -> np.ndarray:

@@ -238,3 +238,31 @@ def alerts_sentence(result: BaseRate) -> str:
             head = f"Of every 100 alerts, about {fakes} and {mistakes} flagged by mistake."
     return (f"{head} Each day: {_count(result.true_alarms)} fakes caught, {_count(result.false_alarms)} false "
             f"alarms and {_count(result.missed_fakes)} fakes missed.")
+
+
+@dataclass(frozen=True)
+class KindAuc:
+    """How well scores separate one kind of fake from real items: ``auc`` over ``n_fake`` fakes and ``n_real``
+    real items; ``real_items`` names which real items were used, in words."""
+
+    auc: float
+    n_fake: int
+    n_real: int
+    real_items: str
+
+
+def auc_on_generated(data: EvalScores) -> KindAuc | None:
+    """The detector's AUC for fully generated (GAN) faces against real photos, or None when the scores name
+    no such kind (or no real items). Real photos of the same origin and format (FFHQ) are the comparison
+    when present, else every real item."""
+    if data.kinds is None:
+        return None
+    kinds = [k.lower() for k in data.kinds]
+    matched = any(y == 0 and "ffhq" in k for k, y in zip(kinds, data.labels))
+    keep = np.array([("gan" in k) if y == 1 else ("ffhq" in k or not matched) for k, y in zip(kinds, data.labels)],
+                    dtype=bool)
+    sub = data.select(keep)
+    n_fake, n_real = int(sub.labels.sum()), int((sub.labels == 0).sum())
+    if n_fake == 0 or n_real == 0:
+        return None
+    return KindAuc(roc(sub.labels, sub.scores).auc, n_fake, n_real, "real FFHQ photos" if matched else "real items")
