@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,11 +14,12 @@ from ui.handover import drop_frozen_frame, peek_frozen_frame, send_last_face
 from ui.inputs import image_input
 from ui.pages import EXPLAIN
 from ui.jobs import run_job
+from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands
 
 KEY = "detect_photo"
-RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches)
+RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last analysis (kept across pages)
 KEEP = (f"{KEY}_source", f"{KEY}_sample")  # input choices restored when the learner comes back
 SHOWN_SIDE = 1600  # the annotated photo kept in the session is at most this wide/tall
 
@@ -51,27 +50,20 @@ for k in KEEP:
         st.session_state[f"_keep_{k}"] = st.session_state[k]
 
 
-def _digest(rgb: np.ndarray) -> str:
-    return hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).hexdigest() + str(rgb.shape)
-
-
 def _analyse(rgb: np.ndarray, name: str) -> dict:
     report = lab.analyze_image(rgb)
     labels = [f"{i + 1}: {score_points(f.fake_prob)}" for i, f in enumerate(report.faces)]
     colours = [Verdict(f.verdict).colour for f in report.faces]
     shown = draw_faces(rgb, [f.box for f in report.faces], None, labels, colours)
     shown, _ = shrink_to_longest(shown, SHOWN_SIDE)
-    return {"digest": _digest(rgb), "name": name, "report": report, "shown": shown, "heatmaps": {}}
+    return {"name": name, "report": report, "shown": shown, "heatmaps": {}}
 
 
 if picked is not None:
     rgb, name = picked
-    result = st.session_state.get(RESULT)
-    if result is None or result["digest"] != _digest(rgb):
-        result = run_job(_analyse, rgb, name, label="Finding and scoring faces…")  # shared pool: fair to the class
-        st.session_state[RESULT] = result
+    result = RESULTS.compute(digest(rgb), _analyse, rgb, name, label="Finding and scoring faces…")
 else:
-    result = st.session_state.get(RESULT)
+    result = RESULTS.last()
     if result is None:
         st.info("Choose a sample, upload a photo or take one with the camera to begin.")
         st.stop()

@@ -3,7 +3,6 @@ frames with their heatmaps, the annotated clip, and a downloadable report."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 
@@ -13,13 +12,13 @@ from core.engine.faces import load_sample
 from core.errors import LabError
 from core.engine.video import analyze_video, annotate_video, moving_face_clip, report_csv, report_json
 from ui.errors import show_error
-from ui.jobs import run_job
+from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
 from core.engine.verdict import score_points
 from ui.verdict import HEATMAP_READING, reading, score_meaning, timeline
 
 KEY = "detect_video"
-RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches; no frames, no upload)
+RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last analysis (no frames, no upload)
 FORMATS = ["mp4", "mov", "webm", "avi", "mkv", "m4v"]
 
 st.title("🎞️ Detect — video")
@@ -55,13 +54,14 @@ with st.expander("Settings"):
                              help="Faster with larger k: boxes in between are interpolated from the neighbouring "
                                   "detections. Use 1 for videos with quick cuts between people.")
 
-result = st.session_state.get(RESULT)
+result = RESULTS.last()
 wanted = None
 if data is not None:
-    wanted = hashlib.blake2b(data, digest_size=16).hexdigest() + f"/{n_frames}/{detect_every}"
-    if result is not None and result["key"] != wanted:
+    wanted = digest(data, n_frames, detect_every)
+    done = RESULTS.get(wanted)
+    if result is not None and done is None:
         st.caption(f"Below: your last result ({result['name']}). Press **Analyse** to check this video.")
-    start = st.button("Analyse", type="primary", key=f"{KEY}_go", disabled=result is not None and result["key"] == wanted)
+    start = st.button("Analyse", type="primary", key=f"{KEY}_go", disabled=done is not None)
     if start:
         with st.status(f"Analysing {name}…", expanded=True) as status:
             bar = st.progress(0.0, text="Decoding frames…")
@@ -80,27 +80,27 @@ if data is not None:
                 stage = "Decoding frames" if done <= n_frames else "Finding and scoring faces"
                 bar.progress(min(1.0, done / total), text=f"{stage}… ({done}/{total})")
 
-            def job():
+            def job() -> dict:
                 report = analyze_video(lab, data, n_frames=n_frames, detect_every=detect_every, progress=progress,
                                        cancel=cancel)
                 clip = annotate_video(report)
                 heatmaps = [lab.explain(s.crop, "gradcam") for s in report.top]
-                return report.without_frames(), clip, heatmaps  # the frames are in the clip now
+                report = report.without_frames()  # the frames are in the clip now
+                return {"name": name, "report": report, "clip": clip, "heatmaps": heatmaps,
+                        "json": report_json(report), "csv": report_csv(report)}
 
             try:
-                report, clip, heatmaps = run_job(job, label="Analysing the video…", poll=show_progress, cancel=cancel)
+                result = RESULTS.compute(wanted, job, label="Analysing the video…", poll=show_progress, cancel=cancel)
             except LabError as err:  # the video could not be read, or the learner cancelled
                 status.update(label="This video could not be analysed", state="error")
                 show_error(err)
                 st.stop()
             bar.progress(1.0, text="Done")
+            report = result["report"]
             st.write(f"Sampled {len(report.frame_indices)} frames; faces in {report.frames_with_faces}.")
-            elapsed = time.perf_counter() - t0
+            result["elapsed"] = elapsed = time.perf_counter() - t0
             cancel_slot.empty()
             status.update(label=f"Done in {elapsed:.1f} s", state="complete", expanded=False)
-        result = {"key": wanted, "name": name, "report": report, "clip": clip, "heatmaps": heatmaps,
-                  "elapsed": elapsed, "json": report_json(report), "csv": report_csv(report)}
-        st.session_state[RESULT] = result
     elif st.session_state.get(f"{KEY}_cancel"):
         st.warning("Analysis cancelled.")
 elif result is None:

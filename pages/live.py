@@ -17,6 +17,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from core.engine.live import LiveProcessor
 from core.engine.verdict import Verdict, score_points
 from ui.handover import send_frozen_frame
+from ui.jobs import run_job
 from ui.pages import PHOTO, registered_pages
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import score_meaning
@@ -113,14 +114,14 @@ if isinstance(inline, np.ndarray):
     from ui.draw import draw_faces
 
     st.subheader("Frozen frame")
-    report = lab.analyze_image(inline)
+    report = run_job(lab.analyze_image, inline, label="Finding and scoring faces…")  # in the shared pool
     st.image(draw_faces(inline, [f.box for f in report.faces], None,
                         [f"{i + 1}: {score_points(f.fake_prob)} {f.verdict}" for i, f in enumerate(report.faces)],
                         [Verdict(f.verdict).colour for f in report.faces]), width="stretch")
     if not report.faces:
         st.info("No face in the frozen frame.")
     for i, face in enumerate(report.faces[:4]):
-        heat = lab.explain(face, "gradcam")
+        heat = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
         st.image([face.crop, heat.overlay()], width=200,
                  caption=[f"face {i + 1}: fake score {score_points(face.fake_prob)} — {face.verdict}", "Grad-CAM: where it looked"])
     if st.button("Clear the frozen frame"):
