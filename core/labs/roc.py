@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from core.config import ROOT, path_setting
+from core.engine import labelled
 from core.errors import DataFileError
 
 REQUIRED_COLUMNS = ("label", "score")
@@ -49,13 +50,11 @@ class EvalScores:
 
 
 def parse_label(raw: str) -> int:
-    """1 for a fake (``1``, ``fake``, ``manipulated``), 0 for a real item (``0``, ``real``, ``original``)."""
-    text = raw.strip().lower()
-    if text in ("1", "1.0", "fake", "manipulated"):
-        return 1
-    if text in ("0", "0.0", "real", "original"):
-        return 0
-    raise ValueError(f"label must be 0 (real) or 1 (fake), got {raw!r}")
+    """1 for a fake, 0 for a real item (the words of :data:`core.engine.labelled.LABEL_WORDS`); ValueError else."""
+    label = labelled.parse_label(raw)
+    if label is None:
+        raise ValueError(f"label must be 0 (real) or 1 (fake), got {raw!r}")
+    return label
 
 
 def _label(raw: str, row: int) -> int:
