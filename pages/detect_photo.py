@@ -12,8 +12,8 @@ from core.engine.verdict import Verdict, score_points
 from ui.draw import draw_faces
 from ui.handover import drop_frozen_frame, peek_frozen_frame, send_last_face
 from ui.inputs import image_input
-from ui.pages import EXPLAIN
 from ui.jobs import run_job
+from ui.pages import EXPLAIN
 from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
 from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands
