@@ -21,6 +21,8 @@ def test_every_lab_variable_the_code_reads_is_declared():
     used = set()
     for folder in ("core", "ui", "pages", "bench", "tests"):
         for f in (ROOT / folder).rglob("*.py"):
+            if f.name == "test_config.py":  # this file names an undeclared variable on purpose
+                continue
             used |= set(re.findall(r"\bLAB_[A-Z_]+[A-Z]\b", f.read_text(encoding="utf-8")))
     used |= set(re.findall(r"\bLAB_[A-Z_]+[A-Z]\b", (ROOT / "app.py").read_text(encoding="utf-8")))
     assert used - set(SETTINGS) == set()
