@@ -10,12 +10,13 @@ import streamlit as st
 from core.errors import LabError
 
 
-def show_error(err: LabError, *, before: str = "") -> None:
+def show_error(err: Exception, *, before: str = "") -> None:
     """The error's own message (written for a student) in a red box (yellow for "try again in a moment"),
     after an optional sentence of context."""
     text = str(err) or "Something went wrong."
-    show = st.warning if err.level == "warning" else st.error
-    show(f"{before} {text}".strip(), icon=err.icon)
+    # getattr: errors of modules not yet moved under LabError (store, provenance) have no icon/level of their own
+    show = st.warning if getattr(err, "level", "error") == "warning" else st.error
+    show(f"{before} {text}".strip(), icon=getattr(err, "icon", "🚫"))
 
 
 @contextmanager
