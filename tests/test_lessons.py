@@ -274,10 +274,10 @@ def test_page_demo_track_shows_one_question_and_facilitator_notes():
     assert any("Facilitator notes" in e.label for e in at.expander)
 
 
-def test_page_shows_coming_soon_for_unregistered_labs(tmp_path, monkeypatch):
-    empty_app = tmp_path / "app.py"
-    empty_app.write_text("SECTIONS = {'Learn': [('pages/lessons.py', 'Lessons', 'x')]}\n", encoding="utf-8")
-    monkeypatch.setattr(L, "APP_PATH", empty_app)
+def test_page_shows_coming_soon_for_unregistered_labs(monkeypatch):
+    import ui.pages
+
+    monkeypatch.setattr(ui.pages, "registered_pages", lambda: {"pages/lessons.py"})
     at = _page().run()
     assert not at.exception
     assert not [b for b in at.button if b.key and b.key.startswith("try_")]
