@@ -4,47 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Deepfake Lab", page_icon="🔬", layout="wide")
+from ui.pages import HOME, SECTIONS
 
-# One registry of pages, grouped as the sidebar shows them: (file, title, icon).
-SECTIONS: dict[str, list[tuple[str, str, str]]] = {
-    "Start": [
-        ("pages/home.py", "Home", "🏠"),
-    ],
-    "Learn": [
-        ("pages/lessons.py", "Lessons", "📚"),
-    ],
-    "Detect": [
-        ("pages/faces.py", "Faces", "🙂"),
-        ("pages/detect_photo.py", "Detect — photo", "🔎"),
-        ("pages/detect_video.py", "Detect — video", "🎞️"),
-        ("pages/live.py", "Live webcam", "🎥"),
-    ],
-    "Explore": [
-        ("pages/explain.py", "Explain", "🧠"),
-        ("pages/make_a_fake.py", "Make a fake", "🧪"),
-        ("pages/robustness.py", "Robustness", "🌫️"),
-        ("pages/adversarial.py", "Adversarial noise", "🎯"),
-        ("pages/thresholds.py", "Thresholds & base rates", "📈"),
-        ("pages/spectrum.py", "Spectrum lab", "🌈"),
-        ("pages/provenance.py", "Provenance", "🔏"),
-    ],
-    "Class": [
-        ("pages/quiz.py", "Spot the fake", "🕵️"),
-        ("pages/teacher.py", "Teacher", "🧑‍🏫"),
-    ],
-    "About": [
-        ("pages/about.py", "Privacy & model", "🔒"),
-    ],
-}
+st.set_page_config(page_title="Deepfake Lab", page_icon="🔬", layout="wide")
 
 
 def build_navigation():
-    nav = {}
-    for section, entries in SECTIONS.items():
-        if entries:
-            nav[section] = [st.Page(path, title=title, icon=icon, default=(path == "pages/home.py"))
-                            for path, title, icon in entries]
+    """The sidebar from the one page registry (ui/pages.py)."""
+    nav = {section: [st.Page(p.path, title=p.title, icon=p.icon, default=(p.path == HOME)) for p in pages]
+           for section, pages in SECTIONS.items() if pages}
     return st.navigation(nav)
 
 

@@ -30,7 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
+from core.config import setting  # noqa: E402  (after the path set-up above)
+
+CHROMIUM = setting("LAB_CHROMIUM") or "/usr/bin/chromium"
 
 
 def _free_port() -> int:

@@ -24,7 +24,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.engine.analysis import load_lab  # noqa: E402
-from core.engine.live import LiveProcessor, moving_face_clip, use_analysis_threads  # noqa: E402
+from core.engine.live import LiveProcessor, use_analysis_threads  # noqa: E402
+from core.fakes.scenes import camera_frames  # noqa: E402
 
 
 def run(frames: int = 90, warmup: int = 6) -> dict:
@@ -40,7 +41,7 @@ def run(frames: int = 90, warmup: int = 6) -> dict:
 def _run(frames: int, warmup: int) -> dict:
     lab = load_lab()
     use_analysis_threads(LiveProcessor(lab).settings)
-    clip = moving_face_clip(frames)
+    clip = camera_frames(frames)
     proc = LiveProcessor(lab)
     for frame in clip[:warmup]:  # first calls allocate MTCNN's pyramid buffers
         proc.process(frame)

@@ -1,20 +1,6 @@
-"""Limits and paths, read once from a few documented environment variables.
-
-| variable | default | meaning |
-|---|---|---|
-| ``LAB_DATA_DIR`` | ``./data`` | where the lab stores what it keeps (quiz answers, demo certificate, caches) |
-| ``LAB_MODEL_PATH`` | ``models/detector.safetensors`` | the face-swap detector checkpoint |
-| ``LAB_MAX_PIXELS`` | ``40000000`` | largest image (width × height) we decode; larger files are refused |
-| ``LAB_MAX_VIDEO_SECONDS`` | ``300`` | longest video we analyse |
-| ``LAB_MAX_VIDEO_PIXELS`` | ``8294400`` (3840×2160) | largest video frame |
-| ``LAB_MAX_VIDEO_FPS`` | ``240`` | highest frame rate a video may declare; higher is refused (a crafted file can claim 100,000 frames a second) |
-| ``LAB_MAX_DECODED_FRAMES`` | ``12000`` | frames decoded from one video at most, whatever its header says (a work budget per job; keyframe seeking keeps ordinary videos far below it) |
-| ``LAB_MAX_DECODED_MB`` | ``1024`` | decoded RGB frames kept from one video at most, in MB |
-| ``LAB_WORK_SIDE`` | ``4096`` | uploaded photos are decoded (with JPEG draft / reduce) so their longer side is at most this |
-| ``LAB_MAX_FACES`` | ``20`` | faces analysed per image (the largest ones first) |
-| ``LAB_WORKERS`` | ``cores // 2`` (1 to 4) | analyses run at once by the shared job pool (``core.engine.jobs``) |
-| ``LAB_TORCH_THREADS`` | ``cores // LAB_WORKERS`` | torch intra-op threads per analysis; workers × threads ≤ cores, since more only slows a class down |
-| ``LAB_QUEUE_LIMIT`` | ``40`` | analyses that may wait for a worker; beyond it a student is told the lab is busy |
+"""The lab's settings: every ``LAB_*`` environment variable is declared once in :data:`SETTINGS` (name,
+default, meaning) and read through :func:`setting`, :func:`_int_env` or the helpers below. The README's
+configuration table is :func:`settings_table`'s output (a test keeps the two equal).
 """
 
 from __future__ import annotations
@@ -26,14 +12,76 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _int_env(name: str, default: int) -> int:
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, its default as the README shows it, and what it changes."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("LAB_DATA_DIR", "`data/`", "what the lab keeps: quiz answers (SQLite), the demo signing identity, caches"),
+    Setting("LAB_DATABASE_URL", "unset (SQLite in `LAB_DATA_DIR`)",
+            "a PostgreSQL URL, e.g. `postgresql+psycopg://user:pw@host/db`"),
+    Setting("LAB_TEACHER_PASSCODE", "unset (teacher view closed)",
+            "passcode for the teacher view of class sessions; at least 12 characters, or the view stays closed"),
+    Setting("LAB_GALLERY_DIR", "unset", "a folder of labelled media (`real/`, `fake/` or a CSV) added to the quiz"),
+    Setting("LAB_MODEL_PATH", "`models/detector.safetensors`", "the face-swap detector checkpoint"),
+    Setting("LAB_EVAL_SCORES", "`models/eval_scores.csv`",
+            "the detector's measured scores (Thresholds and Spectrum pages), from `python -m core.training.evaluate`"),
+    Setting("LAB_SPECTRUM_MODEL", "`models/spectrum.json`",
+            "the spectrum classifier (Spectrum page), from `python -m core.training.train_spectrum`"),
+    Setting("LAB_MAX_PIXELS", "`40000000`", "largest image decoded (decompression-bomb guard)"),
+    Setting("LAB_MAX_VIDEO_SECONDS", "`300`", "longest video analysed"),
+    Setting("LAB_MAX_VIDEO_PIXELS", "`8294400`", "largest video frame (4K)"),
+    Setting("LAB_MAX_VIDEO_FPS", "`240`",
+            "highest frame rate a video may declare; higher is refused (a crafted file can claim 100,000 a second)"),
+    Setting("LAB_MAX_DECODED_FRAMES", "`12000`",
+            "frames decoded from one video at most, whatever its header says (keyframe seeking keeps ordinary videos far below it)"),
+    Setting("LAB_MAX_DECODED_MB", "`1024`", "decoded RGB frames kept from one video at most, in MB"),
+    Setting("LAB_WORK_SIDE", "`4096`", "uploaded photos are decoded (JPEG draft / reduce) so their longer side is at most this"),
+    Setting("LAB_MAX_FACES", "`20`", "faces analysed per image, largest first"),
+    Setting("LAB_WORKERS", "`cores // 2` (at least 1, at most 4)",
+            "analyses run at once by the shared job pool; the rest wait their turn in order"),
+    Setting("LAB_TORCH_THREADS", "`cores // LAB_WORKERS`",
+            "torch threads per analysis (workers × threads ≤ cores: more only slows a class down)"),
+    Setting("LAB_QUEUE_LIMIT", "`40`", "analyses allowed to wait; beyond it a student is asked to try again in a moment"),
+    Setting("LAB_CHROMIUM", "`/usr/bin/chromium`", "the browser the headless-browser tests and `bench/browsers.py` drive"),
+)}
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as the README shows it."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.name}` | {s.default} | {s.meaning} |" for s in SETTINGS.values()]
+    return "\n".join(rows)
+
+
+def setting(name: str) -> str | None:
+    """The variable's value with surrounding blanks removed, or None when unset or blank. Only declared
+    names may be read (a typo raises KeyError instead of silently reading nothing)."""
+    if name not in SETTINGS:
+        raise KeyError(f"{name} is not a declared setting; add it to core.config.SETTINGS")
     raw = os.environ.get(name, "").strip()
-    if not raw:
+    return raw or None
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = setting(name)
+    if raw is None:
         return default
     try:
         return int(raw)
     except ValueError as exc:  # a typo in the environment should say which variable
         raise ValueError(f"Environment variable {name} must be a whole number, got {raw!r}") from exc
+
+
+def path_setting(name: str, default: Path) -> Path:
+    """A path variable, or ``default`` when it is unset."""
+    raw = setting(name)
+    return Path(raw) if raw is not None else default
 
 
 @dataclass(frozen=True)
@@ -68,7 +116,7 @@ def data_dir() -> Path:
     the class database and the demo signing key. The default ``./data`` is tightened to 0700 even when an
     older version created it 0755; a folder you name with ``LAB_DATA_DIR`` is only made 0700 when created."""
     default = ROOT / "data"
-    path = Path(os.environ.get("LAB_DATA_DIR", default))
+    path = path_setting("LAB_DATA_DIR", default)
     if not path.exists():
         path.mkdir(parents=True, mode=0o700, exist_ok=True)
     elif path.resolve() == default.resolve():
@@ -81,7 +129,7 @@ def data_dir() -> Path:
 
 
 def model_path() -> Path:
-    return Path(os.environ.get("LAB_MODEL_PATH", ROOT / "models" / "detector.safetensors"))
+    return path_setting("LAB_MODEL_PATH", ROOT / "models" / "detector.safetensors")
 
 
 def _cores() -> int:

@@ -9,10 +9,12 @@ import streamlit as st
 from core.labs.adversarial import METHODS, AttackResult, attack, epsilon_sweep
 from core.engine.faces import Face
 from core.fakes.forge import ForgeSettings, self_blend
-from ui.draw import VERDICT_COLOURS
+from core.engine.detector import DetectorMeta
+from core.engine.verdict import Verdict, score_points
 from ui.explore import WORK_SIDE, choose_photo, verdict_badge, working_copy
 from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
+from ui.verdict import score_meaning, shade_bands
 
 
 @pooled_cache(label="Cropping the face…", max_entries=64)
@@ -37,16 +39,14 @@ def _sweep(_lab, crop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return epsilon_sweep(_lab.detector, crop, method="fgsm")
 
 
-def _sweep_figure(levels: np.ndarray, probs: np.ndarray, chosen: int, low: float, high: float) -> go.Figure:
-    fig = go.Figure(go.Scatter(x=levels, y=probs, mode="lines+markers", name="FGSM",
-                               line=dict(color="rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"]),
-                               hovertemplate="ε = %{x}/255<br>manipulated: %{y:.1%}<extra></extra>"))
-    fig.add_hrect(y0=high, y1=1, fillcolor="rgb(%d,%d,%d)" % VERDICT_COLOURS["likely manipulated"], opacity=0.08,
-                  line_width=0)
-    fig.add_hrect(y0=0, y1=low, fillcolor="rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"], opacity=0.08, line_width=0)
+def _sweep_figure(levels: np.ndarray, probs: np.ndarray, chosen: int, meta: DetectorMeta) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=levels, y=100 * np.asarray(probs), mode="lines+markers", name="FGSM",
+                               line=dict(color=Verdict.REAL.css()),
+                               hovertemplate="ε = %{x}/255<br>fake score %{y:.0f}<extra></extra>"))
+    shade_bands(fig, meta, opacity=0.08, labels=False)
     fig.add_vline(x=chosen, line=dict(color="grey", dash="dot"))
     fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="ε (grey levels out of 255)",
-                      yaxis=dict(range=[0, 1], tickformat=".0%", title="probability manipulated"))
+                      yaxis=dict(range=[0, 100], title="fake score (0–100)"))
     return fig
 
 
@@ -100,13 +100,13 @@ def attack_lab() -> None:
             width="stretch")
 
     m1, m2, m3 = st.columns(3)
-    m1.metric("Score after the attack", f"{res.prob_after:.1%}",
+    m1.metric("Fake score after the attack", score_points(res.prob_after),
               f"{100 * (res.prob_after - res.prob_before):+.1f} points", delta_color="inverse")
     m2.metric("PSNR (image quality)", "identical" if np.isinf(res.psnr) else f"{res.psnr:.1f} dB",
               help="Peak signal-to-noise ratio between the two images. Above about 40 dB people cannot see "
                    "the difference; JPEG at good quality is around 35–40 dB.")
     m3.metric("Largest pixel change", f"{res.max_change} / 255")
-    if lab.detector.verdict(res.prob_after) == "likely real" and lab.detector.verdict(res.prob_before) != "likely real":
+    if lab.detector.verdict(res.prob_after) is Verdict.REAL and lab.detector.verdict(res.prob_before) is not Verdict.REAL:
         st.success("The fake now reads as **likely real**, though the two images look the same.", icon="🎯")
     else:
         hint = "Raise ε or add PGD steps." if method == "pgd" else "Raise ε, or choose PGD, which searches harder."
@@ -121,9 +121,8 @@ def attack_lab() -> None:
     )
     st.markdown("**How much noise does it take?** The one-step attack (FGSM) at every budget:")
     levels, probs = _sweep(lab, crop)
-    meta = lab.detector.meta
-    st.plotly_chart(_sweep_figure(levels, probs, eps, meta.likely_real_below, meta.likely_manipulated_from),
-                    width="stretch")
+    st.plotly_chart(_sweep_figure(levels, probs, eps, lab.detector.meta), width="stretch")
+    st.caption(score_meaning(lab.detector.meta))
 
 
 attack_lab()

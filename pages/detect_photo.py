@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-
-import cv2
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.engine.explain import explain, overlay
-from ui.draw import VERDICT_COLOURS, draw_faces
+from core.engine.faces import shrink_to_longest
+from core.engine.verdict import Verdict, score_points
+from ui.draw import draw_faces
+from ui.handover import drop_frozen_frame, peek_frozen_frame, send_last_face
 from ui.inputs import image_input
 from ui.jobs import run_job
+from ui.pages import EXPLAIN
+from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
-from ui.verdict import HEATMAP_READING, css, reading, score_gauge, shade_bands
+from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands
 
 KEY = "detect_photo"
-RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches)
-FROZEN = f"{KEY}_frozen"  # an RGB frame handed over by the Live page
+RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last analysis (kept across pages)
 KEEP = (f"{KEY}_source", f"{KEY}_sample")  # input choices restored when the learner comes back
 SHOWN_SIDE = 1600  # the annotated photo kept in the session is at most this wide/tall
 
@@ -36,13 +36,13 @@ for k in KEEP:
     if k not in st.session_state and f"_keep_{k}" in st.session_state:
         st.session_state[k] = st.session_state[f"_keep_{k}"]
 
-frozen = st.session_state.get(FROZEN)
-if isinstance(frozen, np.ndarray) and frozen.ndim == 3:
+frozen = peek_frozen_frame()
+if frozen is not None:
     st.info("Analysing the frame you froze on the **Live** page.", icon="📸")
     if st.button("Use another photo instead", key=f"{KEY}_unfreeze"):
-        del st.session_state[FROZEN]
+        drop_frozen_frame()
         st.rerun()
-    picked = (np.ascontiguousarray(frozen[..., :3]).astype(np.uint8), "frame from the Live page")
+    picked = (frozen, "frame from the Live page")
 else:
     picked = image_input(KEY, camera=True)
 for k in KEEP:
@@ -50,30 +50,20 @@ for k in KEEP:
         st.session_state[f"_keep_{k}"] = st.session_state[k]
 
 
-def _digest(rgb: np.ndarray) -> str:
-    return hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).hexdigest() + str(rgb.shape)
-
-
 def _analyse(rgb: np.ndarray, name: str) -> dict:
     report = lab.analyze_image(rgb)
-    labels = [f"{i + 1}: {f.fake_prob:.0%}" for i, f in enumerate(report.faces)]
-    colours = [VERDICT_COLOURS[f.verdict] for f in report.faces]
+    labels = [f"{i + 1}: {score_points(f.fake_prob)}" for i, f in enumerate(report.faces)]
+    colours = [Verdict(f.verdict).colour for f in report.faces]
     shown = draw_faces(rgb, [f.box for f in report.faces], None, labels, colours)
-    scale = min(1.0, SHOWN_SIDE / max(shown.shape[:2]))
-    if scale < 1.0:
-        shown = cv2.resize(shown, (round(shown.shape[1] * scale), round(shown.shape[0] * scale)),
-                           interpolation=cv2.INTER_AREA)
-    return {"digest": _digest(rgb), "name": name, "report": report, "shown": shown, "heatmaps": {}}
+    shown, _ = shrink_to_longest(shown, SHOWN_SIDE)
+    return {"name": name, "report": report, "shown": shown, "heatmaps": {}}
 
 
 if picked is not None:
     rgb, name = picked
-    result = st.session_state.get(RESULT)
-    if result is None or result["digest"] != _digest(rgb):
-        result = run_job(_analyse, rgb, name, label="Finding and scoring faces…")  # shared pool: fair to the class
-        st.session_state[RESULT] = result
+    result = RESULTS.compute(digest(rgb), _analyse, rgb, name, label="Finding and scoring faces…")
 else:
-    result = st.session_state.get(RESULT)
+    result = RESULTS.last()
     if result is None:
         st.info("Choose a sample, upload a photo or take one with the camera to begin.")
         st.stop()
@@ -90,36 +80,36 @@ with right:
         st.warning("No face found, so there is nothing to score. Try a photo where a face is clearly visible, "
                    "facing the camera and at least about 40 pixels tall.")
         st.stop()
-    counts = {v: sum(f.verdict == v for f in faces) for v in VERDICT_COLOURS}
+    counts = {v: sum(f.verdict == v for f in faces) for v in Verdict}
     st.success(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}: "
                + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + ".")
     if report.skipped_faces:
         st.caption(f"{report.skipped_faces} smaller face(s) were not analysed (the lab scores at most "
                    f"{lab.limits.max_faces} a photo, largest first).")
     if len(faces) == 1:
-        st.plotly_chart(score_gauge(faces[0].fake_prob, meta, title="Face 1 — fake probability"),
+        st.plotly_chart(score_gauge(faces[0].fake_prob, meta, title="Face 1 — fake score"),
                         width="stretch", config={"displayModeBar": False}, key=f"{KEY}_gauge_all")
     else:
         fig = go.Figure(go.Bar(x=[f"face {i + 1}" for i in range(len(faces))], y=[100 * f.fake_prob for f in faces],
-                               marker_color=[css(f.verdict) for f in faces],
-                               text=[f"{f.fake_prob:.0%}" for f in faces], textposition="outside",
-                               hovertemplate="%{x}: %{y:.0f}%<extra></extra>"))
+                               marker_color=[Verdict(f.verdict).css() for f in faces],
+                               text=[score_points(f.fake_prob) for f in faces], textposition="outside",
+                               hovertemplate="%{x}: fake score %{y:.0f}<extra></extra>"))
         shade_bands(fig, meta)
         fig.update_layout(height=260, margin={"l": 10, "r": 20, "t": 10, "b": 10}, yaxis_range=[0, 105],
-                          yaxis_title="fake probability (%)")
+                          yaxis_title="fake score (0–100)")
         st.plotly_chart(fig, width="stretch", config={"displayModeBar": False}, key=f"{KEY}_bars")
 
 if len(faces) > 1:
     table = pd.DataFrame({
         "face": np.arange(1, len(faces) + 1),
-        "fake probability": [round(100 * f.fake_prob, 1) for f in faces],
+        "fake score": [round(100 * f.fake_prob, 1) for f in faces],
         "verdict": [f.verdict for f in faces],
         "detection confidence": [round(100 * f.detection_prob, 1) for f in faces],
         "size (px)": [int(max(f.box[2] - f.box[0], f.box[3] - f.box[1])) for f in faces],
     })
     st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"fake probability": st.column_config.ProgressColumn(
-                     "fake probability (%)", min_value=0, max_value=100, format="%.1f")})
+                 column_config={"fake score": st.column_config.ProgressColumn(
+                     "fake score (0–100)", min_value=0, max_value=100, format="%.1f")})
     chosen = st.selectbox("Look closer at face", list(range(len(faces))), format_func=lambda i: f"face {i + 1}",
                           key=f"{KEY}_face")
 else:
@@ -128,9 +118,8 @@ face = faces[min(chosen, len(faces) - 1)]
 
 heatmaps = result["heatmaps"]
 if chosen not in heatmaps:
-    heatmaps[chosen] = run_job(explain, lab.detector, face.crop, "gradcam", label="Computing the heatmap…").heatmap
-st.session_state["detect_last_face"] = {"crop": face.crop, "name": f"{result['name']}, face {chosen + 1}",
-                                        "fake_prob": face.fake_prob}
+    heatmaps[chosen] = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
+send_last_face(face.crop, f"{result['name']}, face {chosen + 1}", face.fake_prob)
 
 st.subheader(f"Face {chosen + 1}")
 alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_alpha")
@@ -138,12 +127,13 @@ c1, c2, c3 = st.columns([1, 1, 1.3])
 with c1:
     st.image(face.crop, caption="what the detector sees", width="stretch")
 with c2:
-    st.image(overlay(face.crop, heatmaps[chosen], alpha), caption="Grad-CAM: where it looked", width="stretch")
+    st.image(heatmaps[chosen].overlay(alpha), caption="Grad-CAM: where it looked", width="stretch")
 with c3:
     if len(faces) > 1:
         st.plotly_chart(score_gauge(face.fake_prob, meta), width="stretch", config={"displayModeBar": False},
                         key=f"{KEY}_gauge_face")
     st.markdown(reading(face.fake_prob, face.verdict, meta))
+    st.caption(score_meaning(meta))
 st.markdown(HEATMAP_READING)
 if st.button("Compare explanation methods on this face →", key=f"{KEY}_to_explain"):
-    st.switch_page("pages/explain.py")
+    st.switch_page(EXPLAIN)

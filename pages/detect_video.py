@@ -3,23 +3,23 @@ frames with their heatmaps, the annotated clip, and a downloadable report."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 
 import streamlit as st
 
-from core.engine.explain import explain, overlay
 from core.engine.faces import load_sample
-from core.engine.media import MediaError
-from core.engine.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
-from ui.jobs import run_job
+from core.errors import LabError
+from core.engine.video import analyze_video, annotate_video, moving_face_clip, report_csv, report_json
+from ui.errors import show_error
+from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
-from ui.verdict import HEATMAP_READING, reading, timeline
+from core.engine.verdict import score_points
+from ui.verdict import HEATMAP_READING, reading, score_meaning, timeline
 
 VIDEO_TIME_LIMIT_S = 300  # a backstop far above ordinary videos (bench/analyze.py: a 10 s 1080p clip in 2 s)
 KEY = "detect_video"
-RESULT = f"{KEY}_result"  # this session's last analysis (kept across page switches; no frames, no upload)
+RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last analysis (no frames, no upload)
 FORMATS = ["mp4", "mov", "webm", "avi", "mkv", "m4v"]
 
 st.title("🎞️ Detect — video")
@@ -55,13 +55,14 @@ with st.expander("Settings"):
                              help="Faster with larger k: boxes in between are interpolated from the neighbouring "
                                   "detections. Use 1 for videos with quick cuts between people.")
 
-result = st.session_state.get(RESULT)
+result = RESULTS.last()
 wanted = None
 if data is not None:
-    wanted = hashlib.blake2b(data, digest_size=16).hexdigest() + f"/{n_frames}/{detect_every}"
-    if result is not None and result["key"] != wanted:
+    wanted = digest(data, n_frames, detect_every)
+    done = RESULTS.get(wanted)
+    if result is not None and done is None:
         st.caption(f"Below: your last result ({result['name']}). Press **Analyse** to check this video.")
-    start = st.button("Analyse", type="primary", key=f"{KEY}_go", disabled=result is not None and result["key"] == wanted)
+    start = st.button("Analyse", type="primary", key=f"{KEY}_go", disabled=done is not None)
     if start:
         with st.status(f"Analysing {name}…", expanded=True) as status:
             bar = st.progress(0.0, text="Decoding frames…")
@@ -80,30 +81,30 @@ if data is not None:
                 stage = "Decoding frames" if done <= n_frames else "Finding and scoring faces"
                 bar.progress(min(1.0, done / total), text=f"{stage}… ({done}/{total})")
 
-            def job():
+            def job() -> dict:
                 report = analyze_video(lab, data, n_frames=n_frames, detect_every=detect_every, progress=progress,
                                        cancel=cancel)
                 clip = annotate_video(report)
-                heatmaps = [explain(lab.detector, s.crop, "gradcam").heatmap for s in report.top]
-                return report.without_frames(), clip, heatmaps  # the frames are in the clip now
+                heatmaps = [lab.explain(s.crop, "gradcam") for s in report.top]
+                report = report.without_frames()  # the frames are in the clip now
+                return {"name": name, "report": report, "clip": clip, "heatmaps": heatmaps,
+                        "json": report_json(report), "csv": report_csv(report)}
 
             try:
-                # time_limit: a backstop beside the decoding budgets of core.engine.media (issue 21); on expiry
-                # the cancel flag stops the worker at its next frame or batch.
-                report, clip, heatmaps = run_job(job, label="Analysing the video…", poll=show_progress, cancel=cancel,
-                                                 time_limit=VIDEO_TIME_LIMIT_S)
-            except (MediaError, AnalysisCancelled) as err:
+                # time_limit: a backstop beside the decoding budgets of core.engine.media; on expiry the cancel
+                # flag stops the worker at its next frame or batch.
+                result = RESULTS.compute(wanted, job, label="Analysing the video…", poll=show_progress, cancel=cancel,
+                                         time_limit=VIDEO_TIME_LIMIT_S)
+            except LabError as err:  # the video could not be read, or the learner cancelled
                 status.update(label="This video could not be analysed", state="error")
-                st.error(str(err) or "The analysis was cancelled.", icon="🚫")
+                show_error(err)
                 st.stop()
             bar.progress(1.0, text="Done")
+            report = result["report"]
             st.write(f"Sampled {len(report.frame_indices)} frames; faces in {report.frames_with_faces}.")
-            elapsed = time.perf_counter() - t0
+            result["elapsed"] = elapsed = time.perf_counter() - t0
             cancel_slot.empty()
             status.update(label=f"Done in {elapsed:.1f} s", state="complete", expanded=False)
-        result = {"key": wanted, "name": name, "report": report, "clip": clip, "heatmaps": heatmaps,
-                  "elapsed": elapsed, "json": report_json(report), "csv": report_csv(report)}
-        st.session_state[RESULT] = result
     elif st.session_state.get(f"{KEY}_cancel"):
         st.warning("Analysis cancelled.")
 elif result is None:
@@ -118,7 +119,7 @@ st.divider()
 st.subheader(f"Result — {result['name']}")
 info = report.info
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Video score", "no face" if report.score is None else f"{report.score:.0%}")
+c1.metric("Video fake score", "no face" if report.score is None else score_points(report.score))
 c2.metric("Verdict", report.verdict or "—")
 c3.metric("Frames with a face", f"{report.frames_with_faces} / {len(report.frame_indices)}")
 c4.metric("Analysis time", f"{result['elapsed']:.1f} s")
@@ -130,6 +131,7 @@ if report.score is None:
                "is clearly visible and at least about 40 pixels tall, or sample more frames.")
 else:
     st.markdown(reading(report.score, report.verdict, meta))
+    st.caption(score_meaning(meta))
     st.plotly_chart(timeline(report.times_s, report.frame_probs, meta, video_score=report.score,
                              highlight=[s.time_s for s in report.top]),
                     width="stretch", config={"displayModeBar": False}, key=f"{KEY}_timeline")
@@ -155,6 +157,6 @@ if report.top:
     for col, item, heat in zip(cols, report.top, result["heatmaps"]):
         with col:
             st.image(item.thumbnail, caption=f"t = {item.time_s:.1f} s (frame {item.frame_index})", width="stretch")
-            st.image(overlay(item.crop, heat, alpha), caption=f"score {item.fake_prob:.0%} · Grad-CAM",
+            st.image(heat.overlay(alpha), caption=f"fake score {score_points(item.fake_prob)} · Grad-CAM",
                      width="stretch")
     st.markdown(HEATMAP_READING)

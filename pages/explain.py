@@ -3,19 +3,18 @@ heatmap that reflects the model from one that only reflects the picture."""
 
 from __future__ import annotations
 
-import hashlib
-
-import numpy as np
 import streamlit as st
 
-from core.engine.explain import METHODS, explain, overlay, sanity_check
+from core.engine.explain import METHODS, sanity_check
+from core.engine.verdict import score_points
+from ui.handover import peek_last_face
 from ui.inputs import image_input
-from ui.jobs import run_job
+from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
 
 KEY = "explain"
-CACHE = f"{KEY}_maps"  # {(crop digest, method): Explanation}, this session only
-LAST = "detect_last_face"  # set by the Detect — photo page
+PHOTOS = SessionResults(f"{KEY}_photos", max_entries=2)  # the analysed photo, so reruns do not redo it
+MAPS = SessionResults(f"{KEY}_maps", max_entries=24)  # {(crop digest, method): Explanation}, this session only
 
 ABOUT = {
     "gradcam": ("Weighs the network's last layer of feature maps by how much each one raises the *manipulated* "
@@ -37,54 +36,45 @@ lab = get_lab()
 untrained_warning(lab)
 
 
-def _digest(a: np.ndarray) -> str:
-    return hashlib.blake2b(np.ascontiguousarray(a).data, digest_size=12).hexdigest()
-
-
-last = st.session_state.get(LAST)
+last = peek_last_face()
 choices = (["Face last analysed on Detect"] if last else []) + ["Choose a photo"]
 where = st.radio("Which face?", choices, horizontal=True, key=f"{KEY}_where") if len(choices) > 1 else choices[0]
 if where == "Face last analysed on Detect":
-    crop, name = last["crop"], last["name"]
+    crop, name = last.crop, last.name
 else:
     picked = image_input(KEY, camera=True)
     if picked is None:
         st.info("Choose a sample, upload a photo or take one with the camera to begin.")
         st.stop()
     rgb, photo_name = picked
-    faces = run_job(lab.analyze_image, rgb, label="Finding faces…").faces  # shared pool: fair to the class
+    faces = PHOTOS.compute(digest(rgb), lab.analyze_image, rgb, label="Finding faces…").faces  # in the shared pool
     if not faces:
         st.warning("No face found in this photo. Try one where a face is clearly visible and facing the camera.")
         st.stop()
     i = 0
     if len(faces) > 1:
         i = st.selectbox("Face", list(range(len(faces))), key=f"{KEY}_face",
-                         format_func=lambda k: f"face {k + 1} ({faces[k].fake_prob:.0%})")
+                         format_func=lambda k: f"face {k + 1} (fake score {score_points(faces[k].fake_prob)})")
     crop, name = faces[i].crop, f"{photo_name}, face {i + 1}"
 
 methods = st.multiselect("Methods", list(METHODS), default=list(METHODS), format_func=METHODS.get,
                          key=f"{KEY}_methods")
 alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.55, 0.05, key=f"{KEY}_alpha")
-cache: dict = st.session_state.setdefault(CACHE, {})
-if len(cache) > 24:  # a session keeps the maps of a few faces only
-    cache.clear()
-digest = _digest(crop)
+face_key = digest(crop)
 
 
 def get_map(method: str):
-    if (digest, method) not in cache:
-        cache[(digest, method)] = run_job(explain, lab.detector, crop, method, label=f"Computing {METHODS[method]}…")
-    return cache[(digest, method)]
+    return MAPS.compute((face_key, method), lab.explain, crop, method, label=f"Computing {METHODS[method]}…")
 
 
 prob = float(lab.detector.predict(crop)[0])
-st.markdown(f"**{name}** — fake probability **{prob:.0%}** ({lab.detector.verdict(prob)}).")
+st.markdown(f"**{name}** — fake score **{score_points(prob)}** ({lab.detector.verdict(prob)}).")
 cols = st.columns(1 + len(methods))
 with cols[0]:
     st.image(crop, caption="the crop the detector sees", width="stretch")
 for col, method in zip(cols[1:], methods):
     with col:
-        st.image(overlay(crop, get_map(method).heatmap, alpha), caption=METHODS[method], width="stretch")
+        st.image(get_map(method).overlay(alpha), caption=METHODS[method], width="stretch")
         st.caption(ABOUT[method])
 st.caption("Colour scale (viridis, readable with colour-blindness): dark purple = no evidence, yellow = the most "
            "evidence for *manipulated* in this face. Each map is scaled to its own maximum, so compare shapes, "
@@ -97,16 +87,14 @@ st.markdown(
     "the picture's own edges and shapes, not the model's reasoning."
 )
 check_method = st.selectbox("Method to check", list(METHODS), format_func=METHODS.get, key=f"{KEY}_check")
-ckey = (digest, "sanity", check_method)
-if ckey not in cache:
-    cache[ckey] = run_job(sanity_check, lab.detector, crop, check_method, label="Running the sanity check…")
-check = cache[ckey]
+check = MAPS.compute((face_key, "sanity", check_method), sanity_check, lab.detector, crop, check_method,
+                     label="Running the sanity check…")
 a, b, c = st.columns([1, 1, 1.2])
 with a:
-    st.image(overlay(crop, check.trained.heatmap, alpha), caption=f"{METHODS[check_method]} — the lab's model",
+    st.image(check.trained.overlay(alpha), caption=f"{METHODS[check_method]} — the lab's model",
              width="stretch")
 with b:
-    st.image(overlay(crop, check.randomized.heatmap, alpha),
+    st.image(check.randomized.overlay(alpha),
              caption=f"{METHODS[check_method]} — random weights", width="stretch")
 with c:
     st.metric("Similarity of the two maps", f"{check.similarity:+.2f}",

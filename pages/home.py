@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.pages import link
+
 st.title("🔬 Deepfake Lab")
 st.markdown(
     "A hands-on lab about **how deepfakes are made, used, detected and regulated**. Short lessons sit beside "
@@ -15,21 +17,21 @@ with c1, st.container(border=True):
     st.subheader("🎓 A class")
     st.markdown("Two 50-minute sessions: how fakes are made, how detectors work, where they fail, and a "
                 "human-vs-machine quiz. Start with the classroom track.")
-    st.page_link("pages/lessons.py", label="Open the lessons", icon="📚")
-    st.page_link("pages/teacher.py", label="Start a class quiz (teacher)", icon="🧑‍🏫")
+    link("pages/lessons.py", "Open the lessons")
+    link("pages/teacher.py", "Start a class quiz (teacher)")
 with c2, st.container(border=True):
     st.subheader("🏛️ A workshop")
     st.markdown("One hour for policymakers, no technical background needed: threats, opportunities, "
                 "detection limits and base rates, provenance, regulation. Choose the workshop track.")
-    st.page_link("pages/lessons.py", label="Open the lessons", icon="📚")
-    st.page_link("pages/thresholds.py", label="Base-rate calculator", icon="📈")
+    link("pages/lessons.py", "Open the lessons")
+    link("pages/thresholds.py", "Base-rate calculator")
 with c3, st.container(border=True):
     st.subheader("⚡ A quick demo")
     st.markdown("Ten minutes: see what the face detector finds, then the detector's score and heatmap on the "
                 "same face, then make a fake yourself.")
-    st.page_link("pages/faces.py", label="Faces", icon="🙂")
-    st.page_link("pages/detect_photo.py", label="Detect — photo", icon="🔎")
-    st.page_link("pages/make_a_fake.py", label="Make a fake", icon="🧪")
+    link("pages/faces.py", "Faces")
+    link("pages/detect_photo.py", "Detect — photo")
+    link("pages/make_a_fake.py", "Make a fake")
 
 st.divider()
 st.markdown(

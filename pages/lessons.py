@@ -14,8 +14,10 @@ import streamlit as st
 
 from core.classroom.lessons import (LESSONS_DIR, Course, Figure, Lesson, LessonError, Track, glossary_links,
                                     lesson_markdown, load_course, load_model_card, make_selfblend_figure, option_order,
-                                    page_title, preset_key, registered_pages, render_handout,
-                                    rewrite_lesson_links, sample_title, split_figures, track_notes)
+                                    render_handout, rewrite_lesson_links, sample_title, split_figures, track_notes)
+from ui.errors import show_error
+from ui.handover import send_preset
+from ui.pages import PAGES, page_titles, preset_key, registered_pages
 
 PROGRESS = "lessons_progress"  # {"answers": {qkey: option index}, "first": {qkey: right on first try}}
 SEED = "lessons_seed"  # this tab's random seed for the order of check-question options
@@ -29,7 +31,7 @@ def _fingerprint() -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _course(fingerprint: tuple) -> Course:
-    return load_course()
+    return load_course(pages=page_titles())
 
 
 @st.cache_data(show_spinner="Drawing the illustration with the lab's face detector…", max_entries=2)
@@ -80,7 +82,7 @@ def _try_it(page: str, label: str, preset: str | None, registered: set[str], key
     with_sample = f" with the {sample_title(preset)} sample" if preset else ""
     if st.button(f"🧪 Try it: open {label}{with_sample}", key=key, type="primary" if primary else "secondary"):
         if preset:
-            st.session_state[f"{preset_key(page)}_preset"] = preset
+            send_preset(preset_key(page), preset)
         st.switch_page(page)
 
 
@@ -133,7 +135,10 @@ st.title("📚 Lessons")
 try:
     fingerprint = _fingerprint()
     course = _course(fingerprint)
-except (LessonError, OSError) as err:
+except LessonError as err:
+    show_error(err, before="The lesson files could not be loaded:")
+    st.stop()
+except OSError as err:
     st.error(f"The lesson files could not be loaded: {err}", icon="🚫")
     st.stop()
 
@@ -189,7 +194,7 @@ if track.show == "full":
 st.subheader("Try it")
 _try_it(lesson.lab, lesson.lab_title, lesson.preset, registered, key=f"try_{lesson.id}", primary=True)
 for n, extra in enumerate(lesson.more_labs):  # further labs open on their own defaults
-    _try_it(extra, page_title(extra), None, registered, key=f"try_{lesson.id}_{n}", primary=False)
+    _try_it(extra, PAGES[extra].title if extra in PAGES else extra, None, registered, key=f"try_{lesson.id}_{n}", primary=False)
 
 st.subheader("Check yourself")
 for i in range(len(_shown_questions(lesson, track))):

@@ -14,22 +14,23 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from core.classroom.lessons import registered_pages
 from core.engine.live import LiveProcessor
+from core.engine.verdict import Verdict, score_points
+from ui.handover import send_frozen_frame
+from ui.jobs import run_job
+from ui.pages import PHOTO, registered_pages
 from ui.resources import get_lab, untrained_warning
+from ui.verdict import score_meaning
 
 log = logging.getLogger(__name__)
-PHOTO_PAGE = "pages/detect_photo.py"
-FROZEN = "detect_photo_frozen"  # the photo page's key for a frame handed over from here
-VERDICT_MARKS = {"likely real": "blue", "uncertain": "orange", "likely manipulated": "red"}  # as the box colours
 INLINE = "live_frozen_inline"  # fallback: the frozen frame analysed here when the photo page is absent
 
 
 st.title("🎥 Live webcam")
 st.markdown(
     "Point the camera at a face — or at a phone playing a video — and watch the detector react. Every face "
-    "gets a box; its colour and label show the **probability that the face is manipulated**, averaged over the "
-    "last second so it does not flicker. The picture is processed on this lab's computer and never stored."
+    "gets a box; its colour and label show the face's **fake score** (0–100), averaged over the last second so "
+    "it does not flicker. The picture is processed on this lab's computer and never stored."
 )
 lab = get_lab()  # captured here: the frame callback runs on another thread, outside Streamlit
 untrained_warning(lab)
@@ -76,16 +77,17 @@ playing = bool(ctx is not None and ctx.state.playing)
 def live_figures() -> None:
     s = proc.stats()
     cols = st.columns(3)
-    cols[0].metric("Fake probability (last second)", "—" if s.fake_prob is None else f"{s.fake_prob:.0%}",
-                   help="The largest face's calibrated score, averaged over the last second.")
+    cols[0].metric("Fake score (last second)", "—" if s.fake_prob is None else score_points(s.fake_prob),
+                   help="The largest face's calibrated fake score (0–100), averaged over the last second.")
     cols[1].metric("Speed", f"{s.fps:.1f} fps", help="Annotated frames sent back per second (last two seconds).")
     cols[2].metric("Analysis time (95th pct.)", "—" if s.ms_p95 is None else f"{s.ms_p95:.0f} ms",
                    help=f"Time to find the faces in one frame (and, every {proc.settings.score_every}th analysed "
                         "frame, score them). Frames arriving meanwhile get the previous boxes and are not analysed.")
     if s.verdict:
-        st.markdown(f"**Verdict:** :{VERDICT_MARKS[s.verdict]}[**{s.verdict}**]")
+        st.markdown(f"**Verdict:** :{Verdict(s.verdict).mark}[**{s.verdict}**]")
     elif s.frames:
         st.markdown("**Verdict:** no face in the picture")
+    st.caption(score_meaning(lab.detector.meta))
     st.caption(f"Frames annotated: {s.frames} · analysed: {s.analysed} · shown with the previous boxes while "
                f"busy: {s.dropped}")
     problem = problems.get("frame") or proc.error
@@ -101,28 +103,27 @@ if st.button("❄️ Freeze — analyse this frame in full", help="Sends the new
     frame = proc.latest_frame()
     if frame is None:
         st.warning("No camera frame yet: press **Start camera** first and allow the browser to use the camera.")
-    elif PHOTO_PAGE in registered_pages():
-        st.session_state[FROZEN] = frame
-        st.switch_page(PHOTO_PAGE)
+    elif PHOTO in registered_pages():
+        send_frozen_frame(frame)
+        st.switch_page(PHOTO)
     else:
         st.session_state[INLINE] = frame
 
 inline = st.session_state.get(INLINE)
 if isinstance(inline, np.ndarray):
-    from core.engine.explain import explain, overlay
-    from ui.draw import VERDICT_COLOURS, draw_faces
+    from ui.draw import draw_faces
 
     st.subheader("Frozen frame")
-    report = lab.analyze_image(inline)
+    report = run_job(lab.analyze_image, inline, label="Finding and scoring faces…")  # in the shared pool
     st.image(draw_faces(inline, [f.box for f in report.faces], None,
-                        [f"{i + 1}: {f.fake_prob:.0%} {f.verdict}" for i, f in enumerate(report.faces)],
-                        [VERDICT_COLOURS[f.verdict] for f in report.faces]), width="stretch")
+                        [f"{i + 1}: {score_points(f.fake_prob)} {f.verdict}" for i, f in enumerate(report.faces)],
+                        [Verdict(f.verdict).colour for f in report.faces]), width="stretch")
     if not report.faces:
         st.info("No face in the frozen frame.")
     for i, face in enumerate(report.faces[:4]):
-        heat = explain(lab.detector, face.crop, "gradcam")
-        st.image([face.crop, overlay(face.crop, heat.heatmap)], width=200,
-                 caption=[f"face {i + 1}: {face.fake_prob:.0%} — {face.verdict}", "Grad-CAM: where it looked"])
+        heat = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
+        st.image([face.crop, heat.overlay()], width=200,
+                 caption=[f"face {i + 1}: fake score {score_points(face.fake_prob)} — {face.verdict}", "Grad-CAM: where it looked"])
     if st.button("Clear the frozen frame"):
         del st.session_state[INLINE]
         st.rerun()

@@ -111,7 +111,7 @@ def self_blend_lab() -> None:
         before = score_column("Original", rgb, face)
     with right:
         after = score_column("Your self-blended fake", res.fake, face)
-    st.caption(f"Score change: {100 * (after.fake_prob - before.fake_prob):+.1f} percentage points. Grad-CAM colours the regions that pushed "
+    st.caption(f"Score change: {100 * (after.fake_prob - before.fake_prob):+.1f} points (fake score, 0–100). Grad-CAM colours the regions that pushed "
                "the score towards *manipulated* (yellow = most). Try a weak blend or no colour mismatch: how small "
                "a change does the detector still notice?")
     remember_fake(res.fake, face, f"self-blended fake of {name}")

@@ -4,10 +4,13 @@ import time
 
 import streamlit as st
 
+from core.classroom.quiz import QuizRun, tally
+from core.classroom.quiz import resume as resume_records
 from core.classroom.quiz_stats import Response, by_kind, compare, confidence_when
 from core.classroom.store import StoreError
 from ui.classroom import (accuracy_by_kind, comparison_metrics, face_heatmap, get_gallery, open_store,
                           right_wrong_grid, show_item)
+from ui.errors import show_error
 from ui.jobs import client_address
 from ui.resources import get_lab, untrained_warning
 
@@ -28,11 +31,8 @@ if len(gallery.items) < 2:
 quiz = st.session_state.get("quiz")
 
 
-def start(item_ids: list[str], *, records: list | None = None, **extra) -> None:
-    records = records or []
-    phase = "done" if len(records) >= len(item_ids) else "ask"
-    st.session_state["quiz"] = {"items": item_ids, "i": len(records), "phase": phase, "records": records,
-                                "shown": None, **extra}
+def start(item_ids: list[str], *, records: list[Response] = (), **seat) -> None:
+    st.session_state["quiz"] = QuizRun.start(item_ids, records, **seat)
     st.rerun()
 
 
@@ -40,15 +40,10 @@ def resume(store, token: str, session, items: list[str]) -> None:
     """Start (or, after a reload and rejoin, continue) this student's quiz: their own saved answers are
     read back and the quiz continues at the first unanswered picture. The seat's token stays in this
     browser session's memory only, never in the address (which a student could share)."""
-    done = {a.item_id: a for a in store.my_answers(token)}
-    records = []
-    for item_id in items:  # answers are given in the session's order, so the answered ones come first
-        if item_id not in done:
-            break
-        a = done[item_id]
-        records.append({"item_id": item_id, "answer": a.answer, "truth": a.truth, "confidence": a.confidence})
+    saved = [Response(a.item_id, a.answer, a.truth, a.confidence, "you") for a in store.my_answers(token)]
     part = store.participant(token)
-    start(items, records=records, token=token, nickname=part.nickname if part else "", code=session.code,
+    start(items, records=resume_records(items, saved), token=token, nickname=part.nickname if part else "",
+          code=session.code,
           session_title=session.title)
 
 
@@ -66,7 +61,7 @@ if quiz is None:
         n = st.slider("How many pictures?", min_value=min(2, pool), max_value=min(20, pool),
                       value=min(10, pool), key="quiz_n")
         if st.button("Start the quiz", type="primary", key="quiz_start"):
-            start(gallery.pick(n, seed=time.time_ns(), source=source), token=None)
+            start(gallery.pick(n, seed=time.time_ns(), source=source))
     else:
         st.caption("Type the code your teacher shows and a **made-up nickname** (not your real name). Only your "
                    "teacher sees your answers, under that nickname; other students never do. If the page reloads, "
@@ -81,7 +76,7 @@ if quiz is None:
                 try:
                     part, session = store.join(code, nickname, client=client_address())
                 except StoreError as err:
-                    st.error(str(err), icon="🚫")
+                    show_error(err)
                 else:
                     missing = [i for i in session.item_ids if gallery.get(i) is None]
                     items = [i for i in session.item_ids if gallery.get(i) is not None]
@@ -95,22 +90,20 @@ if quiz is None:
     st.stop()
 
 # ---- one item at a time -------------------------------------------------------------------------------------------
-items = quiz["items"]
-n = len(items)
-if quiz.get("token"):
-    st.caption(f"Class session **{quiz['code']}** {('· ' + quiz['session_title']) if quiz.get('session_title') else ''}"
-               f" · you are **{quiz['nickname']}**")
+n = len(quiz.items)
+if quiz.token:
+    st.caption(f"Class session **{quiz.code}** {('· ' + quiz.session_title) if quiz.session_title else ''}"
+               f" · you are **{quiz.nickname}**")
 
-if quiz["phase"] in ("ask", "reveal"):
-    i = quiz["i"]
-    item = gallery.get(items[i])
+if quiz.phase in ("ask", "reveal"):
+    i = quiz.i
+    item = gallery.get(quiz.item)
     score = gallery.scores[item.id]
     st.progress(i / n, text=f"Picture {i + 1} of {n}")
     left, right = st.columns([3, 2])
 
-    if quiz["phase"] == "ask":
-        if quiz["shown"] != i:
-            quiz["shown"], quiz["shown_at"] = i, time.monotonic()
+    if quiz.phase == "ask":
+        quiz.mark_shown(time.monotonic())
         with left:
             show_item(item)
         with right:
@@ -125,24 +118,22 @@ if quiz["phase"] in ("ask", "reveal"):
                 st.warning("Choose real or fake first.")
             elif answered:
                 answer = int(choice == "Fake")
-                took_ms = int(1000 * (time.monotonic() - quiz.get("shown_at", time.monotonic())))
-                quiz["records"].append({"item_id": item.id, "answer": answer, "truth": item.label,
-                                        "confidence": confidence / 100})
-                if quiz.get("token"):
+                took_ms = quiz.answer(answer, item.label, confidence / 100, time.monotonic())
+                if quiz.token:
                     store = open_store()
                     try:
                         if store is not None:
-                            store.submit_answer(quiz["token"], item.id, answer, item.label, confidence / 100, took_ms)
+                            store.submit_answer(quiz.token, item.id, answer, item.label, confidence / 100, took_ms)
                     except StoreError as err:
-                        quiz["store_error"] = str(err)
-                quiz["phase"] = "reveal"
+                        quiz.store_error = str(err)
                 st.rerun()
         st.stop()
 
     # reveal
-    rec = quiz["records"][-1]
-    right_answer = rec["answer"] == rec["truth"]
-    if quiz.pop("store_error", None) is not None:
+    rec = quiz.records[-1]
+    right_answer = rec.answer == rec.truth
+    if quiz.store_error is not None:
+        quiz.store_error = None
         st.warning("Your answer could not be saved for your teacher (the session may be closed); you can still "
                    "finish the quiz.", icon="🗄️")
     with left:
@@ -156,7 +147,7 @@ if quiz["phase"] in ("ask", "reveal"):
         else:
             det = "fake" if score.says_fake else "real"
             ok = "right" if gallery.detector_correct(item.id) else "wrong"
-            st.markdown(f"**The detector** gives {score.fake_prob:.0%} probability of manipulation "
+            st.markdown(f"**The detector** gives it a fake score of {100 * score.fake_prob:.0f} "
                         f"(*{score.verdict}*), so it answers **{det}**: {ok}.")
         heat = face_heatmap(lab, gallery, item)
         if heat is not None:
@@ -164,31 +155,26 @@ if quiz["phase"] in ("ask", "reveal"):
             a.image(heat[0], caption="the face the detector saw", width="stretch")
             b.image(heat[1], caption="Grad-CAM: where it found evidence of \"fake\" (yellow = most)", width="stretch")
         st.info(item.tip, icon="💡")
-    last = quiz["i"] == n - 1
-    if st.button("See my results" if last else "Next picture", type="primary", key=f"quiz_next_{quiz['i']}"):
-        quiz["i"] += 1
-        quiz["phase"] = "done" if last else "ask"
+    if st.button("See my results" if quiz.is_last else "Next picture", type="primary", key=f"quiz_next_{quiz.i}"):
+        quiz.next()
         st.rerun()
     st.stop()
 
 # ---- results -----------------------------------------------------------------------------------------------------
-responses = [Response(r["item_id"], r["answer"], r["truth"], r["confidence"], "you") for r in quiz["records"]]
+responses = quiz.records
 result = compare(responses, gallery)
+counts = tally(responses, gallery.detector_correct)
 st.subheader("Your results")
-you = sum(r.answer == r.truth for r in responses)
-machine = sum(gallery.detector_correct(r.item_id) for r in responses)
-st.markdown(f"You got **{you} of {len(responses)}** right; the detector got **{machine} of {len(responses)}** "
-            "right on the same pictures.")
+st.markdown(f"You got **{counts.you_right} of {counts.n}** right; the detector got **{counts.detector_right} of "
+            f"{counts.n}** right on the same pictures.")
 comparison_metrics(result, who="You")
 labels = [f"{k + 1}" for k in range(len(responses))]
 hover = [f"{k + 1}. {gallery.get(r.item_id).title}" for k, r in enumerate(responses)]
 st.plotly_chart(right_wrong_grid(labels, hover, [r.answer == r.truth for r in responses],
                                  [gallery.detector_correct(r.item_id) for r in responses]), width="stretch")
 st.plotly_chart(accuracy_by_kind(by_kind(responses, gallery)), width="stretch")
-both_wrong = sum(r.answer != r.truth and not gallery.detector_correct(r.item_id) for r in responses)
-only_you = sum(r.answer != r.truth and gallery.detector_correct(r.item_id) for r in responses)
-only_det = sum(r.answer == r.truth and not gallery.detector_correct(r.item_id) for r in responses)
-st.markdown(f"Wrong **only you**: {only_you} · wrong **only the detector**: {only_det} · wrong **both**: {both_wrong}. "
+st.markdown(f"Wrong **only you**: {counts.only_you_wrong} · wrong **only the detector**: {counts.only_detector_wrong} "
+            f"· wrong **both**: {counts.both_wrong}. "
             "Where you and the detector fail on different pictures, a person and a detector together do better "
             "than either alone.")
 sure_right, sure_wrong = confidence_when(responses)
@@ -198,10 +184,10 @@ if sure_wrong == sure_wrong and sure_right == sure_right:  # both defined (not N
 if not gallery.model_trained:
     st.caption("The detector here is untrained, so its answers are coin flips; compare again once the trained "
                "model is installed.")
-if quiz.get("token"):
+if quiz.token:
     store = open_store()
-    saved = len(store.my_answers(quiz["token"])) if store is not None else 0
-    st.caption(f"{saved} of your answers are saved for your teacher under the nickname **{quiz['nickname']}**.")
+    saved = len(store.my_answers(quiz.token)) if store is not None else 0
+    st.caption(f"{saved} of your answers are saved for your teacher under the nickname **{quiz.nickname}**.")
 if st.button("Play again", key="quiz_again"):
     del st.session_state["quiz"]
     st.rerun()

@@ -8,13 +8,15 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from core.labs.robustness import PERTURBATIONS, RobustnessReport, apply_chain, robustness_curves
-from ui.draw import VERDICT_COLOURS
+from core.engine.detector import DetectorMeta
+from core.engine.verdict import Verdict, score_points
 from ui.explore import choose_photo, gradcam_overlay, verdict_badge
 from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
+from ui.verdict import score_meaning, shade_bands
 
-LINE = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"]
-MARK = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely manipulated"]
+LINE = Verdict.REAL.css()
+MARK = Verdict.MANIPULATED.css()
 # Strongest change on the right for every plot: JPEG and downscale grow stronger as their number falls.
 REVERSED = {"jpeg", "downscale"}
 
@@ -31,23 +33,23 @@ def _crop(_lab, rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.n
     return _lab.crop(rgb, Face(box=box, landmarks=landmarks, prob=1.0))[0]
 
 
-def _figure(report: RobustnessReport, chosen: dict[str, float], low: float, high: float) -> go.Figure:
+def _figure(report: RobustnessReport, chosen: dict[str, float], meta: DetectorMeta) -> go.Figure:
     kinds = list(report.curves)
     fig = make_subplots(rows=1, cols=len(kinds), shared_yaxes=True, horizontal_spacing=0.03,
                         subplot_titles=[report.curves[k].label for k in kinds])
     for i, kind in enumerate(kinds, start=1):
         c = report.curves[kind]
-        fig.add_trace(go.Scatter(x=c.strengths, y=c.probs, mode="lines+markers", line=dict(color=LINE),
-                                 name=c.label, showlegend=False,
-                                 hovertemplate=f"{c.unit}: %{{x}}<br>manipulated: %{{y:.1%}}<extra></extra>"),
+        fig.add_trace(go.Scatter(x=c.strengths, y=100 * np.asarray(c.probs), mode="lines+markers",
+                                 line=dict(color=LINE), name=c.label, showlegend=False,
+                                 hovertemplate=f"{c.unit}: %{{x}}<br>fake score: %{{y:.0f}}<extra></extra>"),
                       row=1, col=i)
         fig.add_vline(x=chosen[kind], line=dict(color=MARK, dash="dot"), row=1, col=i)
         fig.update_xaxes(title_text=c.unit, autorange="reversed" if kind in REVERSED else True, row=1, col=i)
     # The verdict bands of the checkpoint's thresholds, and the unchanged photo's score.
-    fig.add_hrect(y0=high, y1=1, fillcolor=MARK, opacity=0.08, line_width=0, row="all", col="all")
-    fig.add_hrect(y0=0, y1=low, fillcolor=LINE, opacity=0.08, line_width=0, row="all", col="all")
-    fig.add_hline(y=report.base_prob, line=dict(color="grey", dash="dash"), row="all", col="all")
-    fig.update_yaxes(range=[0, 1], tickformat=".0%", title_text="probability manipulated", row=1, col=1)
+    shade_bands(fig, meta, opacity=0.08, labels=False, row="all", col="all")
+    fig.add_hline(y=100 * report.base_prob, line=dict(color="grey", dash="dash"), row="all", col="all")
+    fig.update_yaxes(range=[0, 100], row=1, col=1)
+    fig.update_yaxes(title_text="fake score (0–100)", row=1, col=1)
     fig.update_layout(height=330, margin=dict(l=10, r=10, t=40, b=10))
     return fig
 
@@ -91,8 +93,8 @@ def explorer() -> None:
         st.markdown(f"**Unchanged:** {verdict_badge(report.base_prob, lab.detector.verdict(report.base_prob))}")
         st.markdown(f"**With your changes:** {verdict_badge(prob, lab.detector.verdict(prob))}")
         shift = round(prob - report.base_prob, 3)  # "-0.0%" for no change reads like a change
-        st.metric("Score with your changes", f"{prob:.1%}", f"{shift:+.1%} vs unchanged" if shift else None,
-                  delta_color="off")
+        st.metric("Fake score with your changes", score_points(prob),
+                  f"{100 * shift:+.1f} vs unchanged" if shift else None, delta_color="off")
         if active:
             st.caption("Applied, in this order: " + ", ".join(
                 f"{PERTURBATIONS[k].label.lower()} {v:g}" for k, v in active.items()))
@@ -100,14 +102,15 @@ def explorer() -> None:
             st.caption("No change applied yet: move a slider.")
 
     st.subheader("Each change on its own, across its whole range")
-    st.plotly_chart(_figure(report, chosen, meta.likely_real_below, meta.likely_manipulated_from), width="stretch")
+    st.plotly_chart(_figure(report, chosen, meta), width="stretch")
     st.caption(
         "Each curve changes one thing at a time, scoring every point in one batch; the dotted line marks your "
         "slider. The dashed grey line is the unchanged score; shaded bands are the verdict thresholds "
-        f"(below {meta.likely_real_below:.0%} *likely real*, from {meta.likely_manipulated_from:.0%} *likely "
-        "manipulated*). Changes are applied to the detector's face crop, so strengths are relative to it: a "
+        f"(below {score_points(meta.likely_real_below)} *likely real*, from "
+        f"{score_points(meta.likely_manipulated_from)} *likely manipulated*). Changes are applied to the detector's face crop, so strengths are relative to it: a "
         "downscale of 0.5 means the face reaches the detector with half its usual pixels across."
     )
+    st.caption(score_meaning(meta))
 
 
 st.caption(f"Working on: {name}")

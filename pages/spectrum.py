@@ -7,17 +7,19 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.labs.roc import eval_scores_path, load_eval_scores, roc
+from core.labs.roc import auc_on_generated, eval_scores_path, load_eval_scores
 from core.labs.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies, load_spectrum_model,
                            power_spectrum, spectrum_model_path, to_gray_square)
-from ui.draw import VERDICT_COLOURS
+from core.engine.verdict import Verdict, score_points
+from core.errors import LabError
+from ui.errors import lab_errors
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
 KEY = "spectrum"
-REAL_COLOUR = VERDICT_COLOURS["likely real"]
-FAKE_COLOUR = VERDICT_COLOURS["likely manipulated"]
+REAL_COLOUR = Verdict.REAL.colour
+FAKE_COLOUR = Verdict.MANIPULATED.colour
 IMAGE_COLOUR = (0, 0, 0)
 
 
@@ -30,13 +32,13 @@ def _model(path: str, mtime: float) -> SpectrumModel | str:
     """The spectrum classifier, or why it could not be loaded (mtime keys the cache to the file's version)."""
     try:
         return load_spectrum_model(path)
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, LabError) as err:
         return f"The spectrum classifier could not be loaded ({err})."
 
 
 @pooled_cache(label="Scoring the faces…", max_entries=8)
 def _blend_scores(_lab, rgb: np.ndarray) -> tuple[list[float], str | None]:
-    """Face-swap detector probabilities of every face found (largest first) and the top face's verdict."""
+    """Face-swap detector fake scores of every face found (largest first) and the top face's verdict."""
     report = _lab.analyze_image(rgb)
     probs = [f.fake_prob for f in report.faces]
     return probs, (report.faces[0].verdict if report.faces else None)
@@ -47,20 +49,10 @@ def _blend_auc_on_generated(path: str, mtime: float) -> tuple[float, int, int, s
     """The face-swap detector's measured AUC for fully generated (GAN) faces against real photos, when the
     evaluation scores exist and name such a kind: (auc, n generated, n real, what the real items were)."""
     try:
-        data = load_eval_scores(path)
-    except (OSError, ValueError, UnicodeDecodeError):
+        measured = auc_on_generated(load_eval_scores(path))
+    except (OSError, LabError):
         return None
-    if data.kinds is None:
-        return None
-    kinds = [k.lower() for k in data.kinds]
-    # Compare with the real photos of the same origin and format (FFHQ) when present, else with all real items.
-    matched = any(y == 0 and "ffhq" in k for k, y in zip(kinds, data.labels))
-    keep = np.array([("gan" in k) if y == 1 else ("ffhq" in k or not matched) for k, y in zip(kinds, data.labels)])
-    sub = data.select(keep)
-    if sub.labels.sum() == 0 or (sub.labels == 0).sum() == 0:
-        return None
-    return (roc(sub.labels, sub.scores).auc, int(sub.labels.sum()), int((sub.labels == 0).sum()),
-            "real FFHQ photos" if matched else "real items")
+    return None if measured is None else (measured.auc, measured.n_fake, measured.n_real, measured.real_items)
 
 
 def _crude_upsampled_spectrum(rgb: np.ndarray) -> np.ndarray:
@@ -100,11 +92,8 @@ if picked is None:
             "generator (for example one you made yourself) shows the difference best.")
     st.stop()
 rgb, name = picked
-try:
+with lab_errors(before="This image cannot be analysed (use a photo at least 8 pixels wide and tall):"):
     spec = power_spectrum(rgb)
-except ValueError as err:
-    st.error(f"This image cannot be analysed: {err}. Use a photo at least 8 pixels wide and tall.", icon="🚫")
-    st.stop()
 freqs = frequencies(len(spec))
 lab = get_lab()
 
@@ -142,7 +131,8 @@ with right:
             st.metric("Face swapped?", "no face found")
             st.caption("It only looks at faces; try a photo with a clear, front-facing face.")
         else:
-            st.metric("Face swapped?", f"{probs[0]:.0%}", help=f"Largest face; verdict: {verdict}.")
+            st.metric("Face swapped?", score_points(probs[0]),
+                      help=f"The largest face's fake score (0–100); verdict: {verdict}.")
             st.progress(float(probs[0]))
             more = f" ({len(probs)} faces; the largest shown)" if len(probs) > 1 else ""
             st.caption(f"Verdict: **{verdict}**{more}. A fully generated face has no seam, so this detector "

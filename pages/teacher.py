@@ -1,6 +1,5 @@
 """Teacher: run a class session of Spot the fake and watch the class against the detector, live."""
 
-import os
 import time
 
 import streamlit as st
@@ -8,6 +7,7 @@ import streamlit as st
 from core.classroom.quiz_stats import Response, compare
 from core.classroom.store import (MIN_PASSCODE_LENGTH, TooManyTries, passcode_too_short, teacher_passcode,
                                   verify_teacher)
+from core.config import setting
 from ui.classroom import (comparison_metrics, confusion_figure, get_gallery, item_difficulty, open_store,
                           refresh_gallery)
 from ui.jobs import client_address
@@ -67,7 +67,7 @@ if gallery.notes:
 
 # ---- start a session ------------------------------------------------------------------------------------------
 with st.expander("Start a new class session", expanded=not store.list_sessions(include_closed=False)):
-    collection = os.environ.get("LAB_GALLERY_DIR", "").strip()
+    collection = setting("LAB_GALLERY_DIR")
     if collection:
         n_own = sum(it.source == "teacher" for it in gallery.items)
         st.caption(f"Your collection `{collection}`: {n_own} usable pictures and videos.")

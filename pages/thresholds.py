@@ -9,11 +9,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.labs.roc import EvalScores, alerts_sentence, base_rate, confusion_at, eval_scores_path, load_eval_scores, roc
-from ui.draw import VERDICT_COLOURS
+from core.engine.verdict import Verdict
+from core.errors import LabError
 from ui.resources import get_lab
 
-REAL_COLOUR = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely real"]
-FAKE_COLOUR = "rgb(%d,%d,%d)" % VERDICT_COLOURS["likely manipulated"]
+REAL_COLOUR = Verdict.REAL.css()
+FAKE_COLOUR = Verdict.MANIPULATED.css()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -21,7 +22,7 @@ def _load(path: str, mtime: float) -> EvalScores | str:
     """The scores, or the reason they could not be read (mtime keys the cache to the file's version)."""
     try:
         return load_eval_scores(path)
-    except (OSError, ValueError, UnicodeDecodeError) as err:
+    except (OSError, LabError) as err:
         return f"{Path(path).name} could not be read: {err}"
 
 
@@ -133,7 +134,7 @@ if data is not None:
             fig.add_vline(x=threshold, line=dict(color="black", width=2, dash="dot"),
                           annotation_text="threshold", annotation_position="top")
             fig.update_layout(barmode="overlay", title="Scores of each class (share of that class)", height=420,
-                              xaxis=dict(title="Detector score (probability of manipulation)", range=[lo, hi]),
+                              xaxis=dict(title="Detector's fake score (0–1; 0.70 is a score of 70)", range=[lo, hi]),
                               yaxis=dict(title="% of the class", ticksuffix="%"),
                               legend=dict(x=0.4, y=0.98), margin=dict(l=10, r=10, t=50, b=10))
             st.plotly_chart(fig, width="stretch", key="thr_hist")

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.config import ROOT
-from core.classroom.lessons import registered_pages
+from ui.pages import registered_pages
 
 PAGES = sorted(registered_pages())
 

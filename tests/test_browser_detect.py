@@ -17,11 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from core.config import setting
 from core.engine.faces import load_sample
 from core.engine.media import encode_jpeg
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = setting("LAB_CHROMIUM") or "/usr/bin/chromium"
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
 if not shutil.which(CHROMIUM):

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pytest
 
-from core.engine.live import moving_face_clip
+from core.fakes.scenes import camera_frames
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,6 +32,8 @@ except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
 pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the Debian package chromium (/usr/bin/chromium)"),
     pytest.mark.skipif(sync_playwright is None, reason="needs the pip package playwright (Python client only)"),
 ]
@@ -99,7 +101,7 @@ def frames_analysed(page) -> int:
 
 def test_live_page_streams_annotated_frames(app_url, tmp_path):
     y4m = tmp_path / "face.y4m"
-    write_y4m(y4m, moving_face_clip(60), fps=10)  # one slow sweep there and back every 6 s, then loops
+    write_y4m(y4m, camera_frames(60), fps=10)  # one slow sweep there and back every 6 s, then loops
     args = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m}"]
@@ -138,11 +140,11 @@ def test_live_page_streams_annotated_frames(app_url, tmp_path):
             while time.time() < deadline and frames_analysed(page) <= first:
                 page.wait_for_timeout(1000)
             assert frames_analysed(page) > first, "frames stopped arriving at the live processor"
-            prob = page.locator("[data-testid='stMetric']").filter(has_text="Fake probability")
+            prob = page.locator("[data-testid='stMetric']").filter(has_text="Fake score")
             deadline = time.time() + 60
-            while time.time() < deadline and not re.search(r"\d+%", prob.inner_text()):
+            while time.time() < deadline and not re.search(r"\n\d+\b", prob.inner_text()):
                 page.wait_for_timeout(1000)
-            assert re.search(r"\d+%", prob.inner_text()), "the face on the fake camera was never scored"
+            assert re.search(r"\n\d+\b", prob.inner_text()), "the face on the fake camera was never scored"
 
             # The frames that come back carry the drawing: the status strip in the bottom-left corner.
             shot = video.screenshot()

@@ -14,6 +14,11 @@ from pagetest import run as _run, texts as _texts
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "detect_photo.py")
 
 
+def _last(at):
+    """The page's newest result in this session (ui.results.SessionResults keeps them newest last)."""
+    return list(at.session_state["detect_photo_result"].values())[-1]
+
+
 def _n_images(at: AppTest) -> int:
     return len(at.get("image"))
 
@@ -29,12 +34,12 @@ def test_sample_shows_score_heatmap_and_reading(lab):
     assert "where the model looked, not what is fake" in text
     assert ("untrained" in text) == (not lab.trained)
     last = at.session_state["detect_last_face"]
-    assert last["crop"].shape == (lab.detector.input_size,) * 2 + (3,)
+    assert last.crop.shape == (lab.detector.input_size,) * 2 + (3,)
     # The opacity slider redraws the overlay without recomputing the analysis.
-    before = at.session_state["detect_photo_result"]
+    before = _last(at)
     at.slider(key="detect_photo_alpha").set_value(1.0)
     _run(at)
-    assert at.session_state["detect_photo_result"] is before
+    assert _last(at) is before
 
 
 def test_upload_and_keep_result_when_the_input_goes(astronaut):
@@ -44,7 +49,7 @@ def test_upload_and_keep_result_when_the_input_goes(astronaut):
     at.file_uploader(key="detect_photo_upload").upload("astronaut.jpg", encode_jpeg(astronaut), "image/jpeg")
     _run(at)
     assert "Found 1 face" in _texts(at)
-    assert at.session_state["detect_photo_result"]["name"] == "astronaut.jpg"
+    assert _last(at)["name"] == "astronaut.jpg"
     at.file_uploader(key="detect_photo_upload").clear()
     _run(at)
     assert "Showing your last result (astronaut.jpg)" in _texts(at)
@@ -75,7 +80,7 @@ def test_many_faces_table_and_selection(grace, astronaut):
     _run(at)
     assert any(h.value == "Face 2" for h in at.subheader)
     assert len(at.get("plotly_chart")) == 2  # all faces' bars + the chosen face's gauge
-    assert at.session_state["detect_last_face"]["name"].endswith("face 2")
+    assert at.session_state["detect_last_face"].name.endswith("face 2")
     at.button(key="detect_photo_unfreeze").click()
     _run(at)
     assert "detect_photo_frozen" not in at.session_state

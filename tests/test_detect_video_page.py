@@ -25,7 +25,7 @@ def test_demo_clip_analysis_shows_timeline_clip_frames_and_downloads():
     _run(at)
     at.button(key="detect_video_go").click()
     _run(at)
-    result = at.session_state["detect_video_result"]
+    result = list(at.session_state["detect_video_result"].values())[-1]
     report = result["report"]
     assert report.frames is None  # frames dropped before storing
     assert len(report.frame_indices) == 8 and report.frames_with_faces == 8

@@ -76,3 +76,19 @@ def test_shipped_checkpoint_scores_real_below_and_selfblend_above(lab, astronaut
     assert real_p < det.meta.likely_manipulated_from
     assert fake_p >= det.meta.likely_real_below
     assert fake_p > real_p
+
+
+def test_one_calibration_for_tensors_and_arrays():
+    import torch
+
+    from core.engine.detector import calibrate
+
+    z = np.array([-3.0, 0.0, 2.5], np.float32)
+    expected = 1 / (1 + np.exp(-z / 1.7))
+    assert np.allclose(calibrate(z, 1.7), expected, atol=1e-6)
+    assert np.allclose(calibrate(torch.from_numpy(z), 1.7).numpy(), expected, atol=1e-6)
+    det = untrained_detector()
+    crop = np.random.default_rng(0).integers(0, 256, (2, det.input_size, det.input_size, 3), dtype=np.uint8)
+    with torch.inference_mode():
+        z = det.logits(det.to_tensor(crop)).numpy()
+    assert np.allclose(det.predict(crop), calibrate(z, det.meta.temperature), atol=1e-6)

@@ -84,3 +84,15 @@ def test_concurrent_explanations_match_a_single_call(lab, crops):
         results = list(pool.map(work, jobs))
     for method, heat in results:
         np.testing.assert_allclose(heat, alone[method], atol=1e-5)
+
+
+def test_lab_explain_returns_a_heatmap_ready_to_overlay(lab, grace):
+    face = lab.analyze_image(grace).faces[0]
+    exp = lab.explain(face, "gradcam")
+    assert exp.heatmap.shape == face.crop.shape[:2] and exp.crop is face.crop
+    assert abs(exp.fake_prob - face.fake_prob) < 1e-4  # the same calibrated score as the analysis
+    shown = exp.overlay(0.0)
+    assert shown.shape == face.crop.shape and np.array_equal(shown, face.crop)  # alpha 0: the crop itself
+    assert not np.array_equal(exp.overlay(0.6), face.crop)
+    with pytest.raises(ValueError):
+        lab.explain(face.crop[:64, :64], "gradcam")

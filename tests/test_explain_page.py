@@ -31,7 +31,9 @@ def test_sample_face_all_methods_and_sanity_check(lab):
 def test_face_handed_over_from_detect(lab, grace):
     crop = lab.analyze_image(grace).faces[0].crop
     at = AppTest.from_file(PAGE)
-    at.session_state["detect_last_face"] = {"crop": crop, "name": "handed over, face 1", "fake_prob": 0.5}
+    from ui.handover import LastFace
+
+    at.session_state["detect_last_face"] = LastFace(crop=crop, name="handed over, face 1", fake_prob=0.5)
     _run(at)
     assert at.radio(key="explain_where").value == "Face last analysed on Detect"
     assert any("handed over, face 1" in m.value for m in at.markdown)

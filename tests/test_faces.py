@@ -108,3 +108,24 @@ def test_channels_last_networks_find_the_same_faces_as_the_default_layout():
     for x, y in zip(a, b):
         np.testing.assert_allclose(x.box, y.box, atol=1e-2)
         np.testing.assert_allclose(x.landmarks, y.landmarks, atol=1e-2)
+
+
+def test_detection_size_per_call_maps_boxes_back_to_the_original(extractor, grace):
+    big = cv2.resize(grace, (grace.shape[1] * 3, grace.shape[0] * 3), interpolation=cv2.INTER_CUBIC)
+    default = extractor.detect(big, crops=False)
+    small = extractor.detect(big, crops=False, detect_side=320)
+    assert len(default) == len(small) == 1
+    # Found on copies of different sizes, the face lands in the same place of the big image.
+    assert np.abs(default[0].box - small[0].box).max() < 0.08 * default[0].size
+    assert extractor.detect_side == 640  # a per-call size leaves the extractor's default alone
+
+
+def test_shrink_to_longest():
+    from core.engine.faces import shrink_to_longest
+
+    img = np.zeros((300, 1200, 3), np.uint8)
+    small, s = shrink_to_longest(img, 600)
+    assert small.shape == (150, 600, 3) and s == 0.5
+    same, s1 = shrink_to_longest(img, 2000)
+    assert same is img and s1 == 1.0
+    assert shrink_to_longest(img, None)[0] is img

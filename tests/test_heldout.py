@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
 from core.config import model_path
 from core.engine.detector import load_detector
 from core.engine.faces import FaceExtractor
 from core.training.heldout import FACE_WIDTHS_PX, FORGE_CONDITIONS, JPEG_QUALITIES, conditions
+
+pytestmark = [pytest.mark.slow]
 
 
 def test_conditions_cover_forge_jpeg_and_small_faces(grace, astronaut):

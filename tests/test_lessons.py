@@ -14,9 +14,10 @@ import yaml
 from PIL import Image
 
 from core.classroom import lessons as L
+from ui.pages import page_titles, preset_key
 
 ROOT = Path(__file__).resolve().parent.parent
-# The page names planned in the helper brief, kept here independently of core.classroom.lessons.PLANNED_PAGES.
+# The page names planned in the helper brief, kept here independently of the page registry (ui/pages.py).
 PLANNED = {
     "pages/home.py", "pages/faces.py", "pages/detect_photo.py", "pages/detect_video.py", "pages/explain.py",
     "pages/lessons.py", "pages/make_a_fake.py", "pages/robustness.py", "pages/adversarial.py",
@@ -36,7 +37,7 @@ def _raw(path: Path) -> tuple[dict, str]:
 
 @pytest.fixture(scope="module")
 def course() -> L.Course:
-    return L.load_course()
+    return L.load_course(pages=page_titles())
 
 
 FAKE_CARD = {"val_auc_selfblend": 0.9613,
@@ -152,12 +153,12 @@ def test_validation_rejects_broken_lessons(tmp_path, breakage, message):
     meta = _good_meta()
     root = _write_course(tmp_path, meta)
     _add_exit_ticket(root)
-    L.load_course(root)  # the unbroken file loads
+    L.load_course(root, pages=page_titles())  # the unbroken file loads
     breakage(meta)
     root = _write_course(tmp_path, meta)
     _add_exit_ticket(root)
     with pytest.raises(L.LessonError, match=message):
-        L.load_course(root)
+        L.load_course(root, pages=page_titles())
 
 
 def test_validation_rejects_broken_internal_link(tmp_path):
@@ -262,13 +263,13 @@ def test_selfblend_figure_is_made_by_the_lab(lab):
     assert diff[mask > 0.9].mean() > 3 * diff[mask < 0.05].mean()  # the fake differs under the mask, not outside
 
 
-def test_registered_pages_reads_app_without_running_it(tmp_path):
-    pages = L.registered_pages()
-    assert {"pages/lessons.py", "pages/faces.py", "pages/home.py"} <= pages
-    fake_app = tmp_path / "app.py"
-    fake_app.write_text("SECTIONS = {'A': [('pages/x.py', 'X', 'x')], 'B': []}\n", encoding="utf-8")
-    assert L.registered_pages(fake_app) == {"pages/x.py"}
-    assert L.registered_pages(tmp_path / "missing.py") == set()
+def test_one_page_registry_for_the_app_and_the_lessons():
+    from ui.pages import registered_pages
+
+    pages = registered_pages()
+    assert pages == PLANNED and all((ROOT / p).is_file() for p in pages)
+    assert "ui.pages" in (ROOT / "app.py").read_text(encoding="utf-8")  # the sidebar is built from it
+    assert "pages/" not in (ROOT / "core" / "classroom" / "lessons.py").read_text(encoding="utf-8")
 
 
 # --------------------------------------------------------------------------------------------- the page
@@ -308,10 +309,10 @@ def test_page_demo_track_shows_one_question_and_facilitator_notes():
     assert any("Facilitator notes" in e.label for e in at.expander)
 
 
-def test_page_shows_coming_soon_for_unregistered_labs(tmp_path, monkeypatch):
-    empty_app = tmp_path / "app.py"
-    empty_app.write_text("SECTIONS = {'Learn': [('pages/lessons.py', 'Lessons', 'x')]}\n", encoding="utf-8")
-    monkeypatch.setattr(L, "APP_PATH", empty_app)
+def test_page_shows_coming_soon_for_unregistered_labs(monkeypatch):
+    import ui.pages
+
+    monkeypatch.setattr(ui.pages, "registered_pages", lambda: {"pages/lessons.py"})
     at = _page().run()
     assert not at.exception
     assert not [b for b in at.button if b.key and b.key.startswith("try_")]
@@ -340,7 +341,7 @@ def test_presets_reach_the_pages_image_input(course):
             source = ROOT / page
             if not source.is_file():  # planned, not written yet: the Lessons page shows "coming soon"
                 continue
-            key = L.preset_key(page)
+            key = preset_key(page)
             text = source.read_text(encoding="utf-8")
             assert re.search(rf"(image_input|choose_photo)\(\s*['\"]{key}['\"]", text) or \
                 re.search(rf"^KEY\s*=\s*['\"]{key}['\"]", text, re.M), f"{page} does not read '{key}_preset'"

@@ -11,12 +11,13 @@ import pytest
 from core.engine.analysis import Lab
 from core.config import ROOT
 from core.engine.draw import VERDICT_COLOURS
-from core.engine.live import LiveProcessor, LiveSettings, ScoreWindow, moving_face_clip
+from core.engine.live import LiveProcessor, LiveSettings, ScoreWindow
+from core.fakes.scenes import camera_frames
 
 
 @pytest.fixture(scope="module")
 def clip() -> list[np.ndarray]:
-    return moving_face_clip(60)
+    return camera_frames(60)
 
 
 class FakeClock:
@@ -256,10 +257,10 @@ def test_freeze_hands_the_newest_frame_to_the_photo_page(clip, no_webrtc):
 
 
 def test_freeze_analyses_inline_when_the_photo_page_is_missing(clip, no_webrtc, monkeypatch):
-    import core.classroom.lessons
+    import ui.pages
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setattr(core.classroom.lessons, "registered_pages", lambda *a, **k: {"pages/home.py", "pages/live.py"})
+    monkeypatch.setattr(ui.pages, "registered_pages", lambda *a, **k: {"pages/home.py", "pages/live.py"})
     at = AppTest.from_file(str(ROOT / "pages" / "live.py"), default_timeout=180).run()
     at.session_state["live_processor"].process(clip[7])
     next(b for b in at.button if "Freeze" in b.label).click().run()

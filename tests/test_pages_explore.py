@@ -30,7 +30,7 @@ def test_forge_page_self_blend_and_swap_with_consent_notice():
     assert any("under-18s" in c.value and "never a classmate's" in c.value for c in at.caption)  # safeguarding rule
     texts = _texts(at)
     # Both labs scored original and fake: four score lines with a verdict.
-    assert texts.count("manipulated") >= 4
+    assert texts.count("fake score **") >= 4  # a verdict badge under each of the four score columns
     assert len(at.image) >= 4 + 5 + 8  # self-blend steps, swap steps, 2×2 crops + heatmaps per lab
     # The fake is handed to the other labs through this session's memory.
     fake = at.session_state["explore_fake"]

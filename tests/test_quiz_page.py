@@ -29,7 +29,7 @@ def _answer(at: AppTest, i: int, choice: str, confidence: int) -> None:
 
 
 def _item_under_question(at: AppTest) -> str:
-    return at.session_state["quiz"]["items"][at.session_state["quiz"]["i"]]
+    return at.session_state["quiz"].item
 
 
 def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
@@ -38,11 +38,11 @@ def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
     at.slider(key="quiz_n").set_value(4)
     at.button(key="quiz_start").click().run()
     quiz = at.session_state["quiz"]
-    assert len(quiz["items"]) == 4 and len(set(quiz["items"])) == 4
+    assert len(quiz.items) == 4 and len(set(quiz.items)) == 4
 
     at.button[0].click().run()  # answering without choosing
     assert any("Choose real or fake" in w.value for w in at.warning)
-    assert at.session_state["quiz"]["phase"] == "ask"
+    assert at.session_state["quiz"].phase == "ask"
 
     from core.classroom.gallery import load_gallery
     from ui.resources import get_lab
@@ -59,7 +59,7 @@ def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
         right = int(choice == "Fake") == item.label
         assert ("Right:" in text) == right and ("Not this time" in text) == (not right)
         score = gallery.scores[item.id]
-        assert f"{score.fake_prob:.0%} probability of manipulation" in text
+        assert f"fake score of {100 * score.fake_prob:.0f} " in text
         assert item.tip in text
         captions = [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]
         assert any(c.startswith("Grad-CAM") for c in captions)  # the detector's heatmap for this face
@@ -102,13 +102,13 @@ def test_class_round_stores_answers_under_the_nickname_only(env, monkeypatch):
     assert any("already uses the nickname" in e.value for e in at.error)
     at.text_input(key="quiz_nickname").input("kit")
     at.button[0].click().run()
-    assert at.session_state["quiz"]["items"] == items and at.session_state["quiz"]["nickname"] == "kit"
+    assert at.session_state["quiz"].items == items and at.session_state["quiz"].nickname == "kit"
     assert "you are **kit**" in _texts(at)
     # Another student's answer is nowhere on this student's page.
     assert "taken" not in _texts(at)
 
     _answer(at, 0, "Fake", 90)
-    token = at.session_state["quiz"]["token"]
+    token = at.session_state["quiz"].token
     mine = store.my_answers(token)
     assert [(a.item_id, a.answer, a.confidence, a.nickname) for a in mine] == [(items[0], 1, 0.9, "kit")]
     assert mine[0].response_ms is not None and mine[0].response_ms >= 0
@@ -123,9 +123,9 @@ def test_class_round_stores_answers_under_the_nickname_only(env, monkeypatch):
     again.text_input(key="quiz_nickname").input("kit")
     again.button[0].click().run()
     resumed = again.session_state["quiz"]
-    assert (resumed["i"], resumed["phase"], resumed["nickname"], resumed["items"]) == (1, "ask", "kit", items)
-    assert resumed["records"] == [{"item_id": items[0], "answer": 1, "truth": gallery.get(items[0]).label,
-                                   "confidence": 0.9}]
+    assert (resumed.i, resumed.phase, resumed.nickname, resumed.items) == (1, "ask", "kit", items)
+    assert [(r.item_id, r.answer, r.truth, r.confidence) for r in resumed.records] == \
+        [(items[0], 1, gallery.get(items[0]).label, 0.9)]
     # The same nickname from another address does not get the seat; an old-style ?seat= link does nothing.
     address["ip"] = "10.0.0.66"
     other_device = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()

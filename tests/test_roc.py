@@ -110,3 +110,19 @@ def test_roc_load_eval_scores_says_what_is_wrong(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text("label,score\n1,0.7\n")
     assert load_eval_scores(plain).kinds is None
+
+
+def test_auc_on_generated_compares_gan_fakes_with_matching_real_photos():
+    from core.labs.roc import EvalScores, auc_on_generated
+
+    kinds = ["FFHQ real", "FFHQ real", "LFW real", "StyleGAN2 GAN", "StyleGAN2 GAN", "self-blend"]
+    labels = np.array([0, 0, 0, 1, 1, 1], np.int8)
+    scores = np.array([0.1, 0.2, 0.95, 0.3, 0.4, 0.0])
+    got = auc_on_generated(EvalScores(labels, scores, kinds, None, None))
+    # Only the two GAN fakes against the two FFHQ photos: the LFW photo and the self-blend are left out.
+    assert got is not None and got.auc == 1.0 and (got.n_fake, got.n_real) == (2, 2)
+    assert got.real_items == "real FFHQ photos"
+    no_ffhq = auc_on_generated(EvalScores(labels[2:], scores[2:], kinds[2:], None, None))
+    assert no_ffhq.real_items == "real items" and no_ffhq.auc == 0.0 and no_ffhq.n_real == 1
+    assert auc_on_generated(EvalScores(labels, scores, None, None, None)) is None
+    assert auc_on_generated(EvalScores(labels[:3], scores[:3], kinds[:3], None, None)) is None

@@ -22,7 +22,7 @@ def test_spectrum_page_sample_shows_both_detectors_and_plots(lab, grace):
     at = _run(AppTest.from_file(PAGE))
     metrics = _metrics(at)
     assert metrics["Fully generated (GAN)?"] == f"{load_spectrum_model().probability(grace):.0%}"
-    assert metrics["Face swapped?"] == f"{lab.analyze_image(grace).faces[0].fake_prob:.0%}"
+    assert metrics["Face swapped?"] == f"{100 * lab.analyze_image(grace).faces[0].fake_prob:.0f}"
     charts = at.get("plotly_chart")
     assert len(charts) == 2  # the spectra and the difference from the average real photo
     assert "average generated face (StyleGAN2)" in charts[0].proto.spec

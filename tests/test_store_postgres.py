@@ -22,6 +22,8 @@ import pytest
 from core.classroom.store import Store
 from store_cases import *  # noqa: F401,F403 - the shared backend checks run here against PostgreSQL
 
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
 
 def _pg_bin() -> Path | None:
     for pattern in ("/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import json
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import torch
 
 from core.engine.detector import load_detector
 from core.training.train import PairStream, TrainConfig, export, person_split, train
+
+pytestmark = [pytest.mark.slow]
 
 
 def test_person_split_keeps_every_person_on_one_side():

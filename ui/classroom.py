@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.engine.analysis import Lab
-from core.config import data_dir
+from core.config import data_dir, setting
 from core.classroom.gallery import Gallery, GalleryItem, load_gallery
 from core.engine.media import load_image
 from core.classroom.quiz_stats import Comparison, ItemRow
@@ -24,9 +24,7 @@ def _gallery(_lab: Lab, data_folder: str, teacher_dir: str, model_version: str) 
 
 def get_gallery(lab: Lab) -> Gallery:
     """The quiz gallery for this data folder, teacher folder and model (built and scored once per server)."""
-    import os
-
-    teacher = os.environ.get("LAB_GALLERY_DIR", "").strip()
+    teacher = setting("LAB_GALLERY_DIR") or ""
     with st.spinner("Preparing the quiz pictures and scoring them with the detector (first start only)…"):
         return _gallery(lab, str(data_dir()), teacher, lab.detector.meta.version)
 
@@ -48,14 +46,12 @@ def open_store() -> Store | None:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _heatmap(item_id: str, model_version: str, _item: GalleryItem, _lab: Lab, box: tuple, landmarks: tuple):
-    from core.engine.explain import explain, overlay
     from core.engine.faces import Face
 
     rgb = load_image(_item.path)
     face = Face(box=np.asarray(box, np.float32), landmarks=np.asarray(landmarks, np.float32), prob=1.0)
     crop, _ = _lab.crop(rgb, face)
-    exp = explain(_lab.detector, crop, "gradcam")
-    return crop, overlay(crop, exp.heatmap, alpha=0.45)
+    return crop, _lab.explain(crop, "gradcam").overlay(alpha=0.45)
 
 
 def face_heatmap(lab: Lab, gallery: Gallery, item: GalleryItem) -> tuple[np.ndarray, np.ndarray] | None:

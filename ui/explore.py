@@ -13,11 +13,11 @@ import numpy as np
 import streamlit as st
 
 from core.engine.analysis import FaceResult, Lab
-from core.engine.explain import explain, overlay
-from core.engine.faces import Face, crop_face
+from core.engine.faces import Face, crop_face, shrink_to_longest
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab
+from ui.verdict import verdict_badge  # noqa: F401  (pages import it from here too)
 
 FAKE_KEY = "explore_fake"  # session_state key of the learner's latest fake (a MadeFake)
 
@@ -87,13 +87,7 @@ WORK_SIDE = 1280  # Make a fake works on a copy at most this large: fakes stay s
 @st.cache_data(show_spinner=False, max_entries=8)
 def working_copy(rgb: np.ndarray, max_side: int = WORK_SIDE) -> np.ndarray:
     """The photo shrunk (area averaging) so its longer side is at most ``max_side``; unchanged if smaller."""
-    import cv2
-
-    h, w = rgb.shape[:2]
-    if max(h, w) <= max_side:
-        return rgb
-    s = max_side / max(h, w)
-    return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    return shrink_to_longest(rgb, max_side)[0]
 
 
 def face_view(img: np.ndarray, face: Face, size: int = 256) -> np.ndarray:
@@ -107,7 +101,7 @@ def face_view(img: np.ndarray, face: Face, size: int = 256) -> np.ndarray:
 
 @pooled_cache(label="Computing the heatmap…", max_entries=64)
 def _gradcam_overlay(_lab: Lab, crop: np.ndarray) -> np.ndarray:
-    return overlay(crop, explain(_lab.detector, crop, "gradcam").heatmap, alpha=0.5)
+    return _lab.explain(crop, "gradcam").overlay(alpha=0.5)
 
 
 def gradcam_overlay(crop: np.ndarray) -> np.ndarray:
@@ -123,12 +117,6 @@ def _score_face(_lab: Lab, rgb: np.ndarray, face: Face) -> FaceResult:
 def score_face(rgb: np.ndarray, face: Face) -> FaceResult:
     """The Lab's score of one face (its one crop and scoring path), computed in the shared job pool."""
     return _score_face(get_lab(), rgb, face)
-
-
-def verdict_badge(prob: float, verdict: str) -> str:
-    """Markdown for a score and its verdict, coloured like everywhere else in the lab."""
-    colour = {"likely real": "blue", "uncertain": "orange", "likely manipulated": "red"}.get(verdict, "gray")
-    return f":{colour}-badge[{verdict}] **{prob:.0%}** manipulated"
 
 
 def score_column(title: str, rgb: np.ndarray, face: Face) -> FaceResult:

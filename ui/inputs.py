@@ -8,6 +8,8 @@ import streamlit as st
 from core.config import Limits
 from core.engine.faces import SAMPLES, load_sample
 from core.engine.media import IMAGE_EXTENSIONS, MediaError, load_image
+from ui.errors import show_error
+from ui.handover import take_preset
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -46,7 +48,7 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
     """
     max_side = int(max_side or Limits.from_env().work_side)
     sources = ["Built-in sample", "Upload a photo"] + (["Camera"] if camera else [])
-    wanted = st.session_state.pop(f"{key}_preset", None) or default_sample
+    wanted = take_preset(key) or default_sample
     source = st.radio(label, sources, index=0, horizontal=True, key=f"{key}_source")
     if source == "Built-in sample":
         names = list(SAMPLES)
@@ -68,5 +70,5 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
     try:
         return _decode_once(key, f"{file_id}:{name}:{len(data)}", data, max_side), name
     except MediaError as err:
-        st.error(str(err), icon="🚫")
+        show_error(err)
         return None

@@ -22,6 +22,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from core.engine.jobs import LabBusy, get_pool
+from ui.errors import show_error
 
 _SESSION_KEY = "_lab_job_session"
 _POLL_S = 0.25
@@ -76,7 +77,7 @@ def run_job(fn: Callable[..., Any], *args: Any, label: str = "Analysing…",
     try:
         return _run(fn, args, kwargs, label=label, poll=poll, cancel=cancel, time_limit=time_limit)
     except LabBusy as err:  # the queue is full (or, rarely, SessionBusy from a race within this session)
-        _busy(str(err))
+        _busy(err)
     except JobTimedOut as err:
         _timed_out(str(err))
 
@@ -99,7 +100,7 @@ def pooled_cache(*, label: str = "Analysing…", max_entries: int | None = None,
             try:
                 return cached(*args, **kwargs)
             except LabBusy as err:  # raised, not cached: the "Try again" button must live outside the cache
-                _busy(str(err))
+                _busy(err)
             except JobTimedOut as err:  # not cached either: a later, quieter moment may finish it
                 _timed_out(str(err))
 
@@ -158,7 +159,7 @@ def _timed_out(message: str) -> None:
     st.stop()
 
 
-def _busy(message: str) -> None:
-    st.warning(message, icon="⏳")
+def _busy(err: LabBusy) -> None:
+    show_error(err)
     st.button("Try again", key="_lab_job_retry")
     st.stop()

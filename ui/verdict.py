@@ -8,28 +8,41 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from core.engine.detector import VERDICTS, DetectorMeta
-from ui.draw import VERDICT_COLOURS
+from core.classroom.lessons import load_model_card
+from core.engine.detector import DetectorMeta
+from core.engine.verdict import SCORE_MEANING, Verdict, score_points
 
 
 def css(verdict: str, alpha: float = 1.0) -> str:
-    r, g, b = VERDICT_COLOURS[verdict]
-    return f"rgba({r},{g},{b},{alpha})"
+    """A verdict's colour as a CSS/plotly ``rgba(...)`` string (the lab's one verdict palette)."""
+    return Verdict(verdict).css(alpha)
 
 
-def bands(meta: DetectorMeta) -> list[tuple[str, float, float]]:
+def bands(meta: DetectorMeta) -> list[tuple[Verdict, float, float]]:
     """(verdict, low, high) for the three bands, as fractions in [0, 1]."""
-    return [(VERDICTS[0], 0.0, meta.likely_real_below),
-            (VERDICTS[1], meta.likely_real_below, meta.likely_manipulated_from),
-            (VERDICTS[2], meta.likely_manipulated_from, 1.0)]
+    return [(Verdict.REAL, 0.0, meta.likely_real_below),
+            (Verdict.UNCERTAIN, meta.likely_real_below, meta.likely_manipulated_from),
+            (Verdict.MANIPULATED, meta.likely_manipulated_from, 1.0)]
+
+
+def score_meaning(meta: DetectorMeta) -> str:
+    """One paragraph on what the fake score means, with the detector's measured quality from
+    models/model_card.json (nothing about the detector's quality is typed in here)."""
+    text = SCORE_MEANING
+    card = load_model_card() or {}
+    auc = card.get("val_auc_selfblend")
+    if isinstance(auc, (int, float)) and card.get("version") == meta.version:
+        text += (f" On self-blended fakes of people it never saw in training, a fake outscores a real face "
+                 f"{auc:.0%} of the time (AUC {auc:.2f}, from the model card).")
+    return text
 
 
 def score_gauge(prob: float, meta: DetectorMeta, *, title: str = "", height: int = 210) -> go.Figure:
-    """A gauge of one face's fake probability (%) over the three shaded verdict bands."""
+    """A gauge of one face's fake score (0–100) over the three shaded verdict bands."""
     fig = go.Figure(go.Indicator(
-        mode="gauge+number", value=100 * prob, number={"suffix": "%", "valueformat": ".0f"},
+        mode="gauge+number", value=100 * prob, number={"valueformat": ".0f"},
         title={"text": title, "font": {"size": 14}} if title else None,
-        gauge={"axis": {"range": [0, 100], "ticksuffix": "%"},
+        gauge={"axis": {"range": [0, 100]},
                "bar": {"color": "rgba(20,20,20,0.85)", "thickness": 0.3},
                "steps": [{"range": [100 * lo, 100 * hi], "color": css(v, 0.45)} for v, lo, hi in bands(meta)],
                "threshold": {"line": {"color": "black", "width": 3}, "thickness": 0.9, "value": 100 * prob}},
@@ -38,47 +51,44 @@ def score_gauge(prob: float, meta: DetectorMeta, *, title: str = "", height: int
     return fig
 
 
-def shade_bands(fig: go.Figure, meta: DetectorMeta) -> None:
-    """Shade the verdict bands horizontally (y axis in %) and label them on the right."""
+def shade_bands(fig: go.Figure, meta: DetectorMeta, *, scale: float = 100, opacity: float = 0.15,
+                labels: bool = True, **where) -> None:
+    """Shade the verdict bands horizontally (y axis: fake score 0–100) and label them on the right.
+
+    ``scale`` is the axis value of a score of 1 (100 for a 0–100 axis, 1 for a [0, 1] axis); ``where`` goes
+    to plotly's ``add_hrect`` (e.g. ``row="all", col="all"`` on a figure of subplots).
+    """
     for v, lo, hi in bands(meta):
-        fig.add_hrect(y0=100 * lo, y1=100 * hi, fillcolor=css(v, 0.15), line_width=0, layer="below",
-                      annotation_text=v, annotation_position="top right", annotation_font_size=11)
+        text = {"annotation_text": v.label, "annotation_position": "top right", "annotation_font_size": 11} \
+            if labels else {}
+        fig.add_hrect(y0=scale * lo, y1=scale * hi, fillcolor=v.css(opacity), line_width=0, layer="below", **text, **where)
 
 
 def timeline(times_s: np.ndarray, probs: np.ndarray, meta: DetectorMeta, *, video_score: float | None = None,
              highlight: list[float] | None = None) -> go.Figure:
-    """Per-frame scores (%) against time; gaps where a frame had no face; bands shaded; the video's mean
+    """Per-frame fake scores (0–100) against time; gaps where a frame had no face; bands shaded; the video's mean
     score as a dashed line and the most suspicious frames marked."""
     y = np.where(np.isfinite(probs), 100 * probs, np.nan)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=times_s, y=y, mode="lines+markers", name="frame score", connectgaps=False,
                              line={"color": "black", "width": 2}, marker={"size": 7},
-                             hovertemplate="t=%{x:.2f}s<br>score %{y:.0f}%<extra></extra>"))
+                             hovertemplate="t=%{x:.2f}s<br>fake score %{y:.0f}<extra></extra>"))
     if highlight:
         hy = np.interp(highlight, times_s, np.nan_to_num(y))
         fig.add_trace(go.Scatter(x=highlight, y=hy, mode="markers", name="most suspicious",
                                  marker={"size": 14, "symbol": "circle-open", "line": {"width": 3},
-                                         "color": css(VERDICTS[2])}))
+                                         "color": Verdict.MANIPULATED.css()}))
     if video_score is not None:
         fig.add_hline(y=100 * video_score, line_dash="dash", line_color="grey",
-                      annotation_text=f"video score {video_score:.0%}", annotation_position="top left")
+                      annotation_text=f"video score {score_points(video_score)}", annotation_position="top left")
     shade_bands(fig, meta)
     fig.update_layout(height=320, margin={"l": 10, "r": 20, "t": 20, "b": 10}, showlegend=False,
-                      xaxis_title="time in the video (s)", yaxis_title="fake probability (%)",
+                      xaxis_title="time in the video (s)", yaxis_title="fake score (0–100)",
                       yaxis={"range": [0, 100]})
     return fig
 
 
-READINGS = {
-    VERDICTS[0]: ("The detector found little of the blending evidence it was trained to notice. That is **not proof** "
-                  "the face is genuine: a kind of manipulation it never saw in training, or a heavily compressed "
-                  "picture, can pass unnoticed."),
-    VERDICTS[1]: ("The score sits between the model's two thresholds: the detector cannot tell. Look for other "
-                  "evidence — where the picture came from, other copies of it, whether the story makes sense."),
-    VERDICTS[2]: ("The detector found patterns it associates with a face pasted and blended into a photo. Detectors "
-                  "make mistakes: strong filters, beauty apps, heavy compression or unusual light can trigger it too. "
-                  "Treat this as a reason to check the source, not as proof of a fake."),
-}
+READINGS = {v: v.reading for v in Verdict}
 
 HEATMAP_READING = (
     "**How to read the heatmap.** Bright (yellow) areas are where the network's last layer found the most evidence "
@@ -89,7 +99,12 @@ HEATMAP_READING = (
 
 
 def reading(prob: float, verdict: str, meta: DetectorMeta) -> str:
-    """A short plain-language reading of one score."""
-    return (f"**{prob:.0%} — {verdict}.** " + READINGS[verdict] +
-            f" (This model calls a face *likely real* below {meta.likely_real_below:.0%} and *likely manipulated* "
-            f"from {meta.likely_manipulated_from:.0%}.)")
+    """A short plain-language reading of one fake score."""
+    return (f"**Fake score {score_points(prob)} — {verdict}.** " + Verdict(verdict).reading +
+            f" (This model calls a face *likely real* below {score_points(meta.likely_real_below)} and *likely "
+            f"manipulated* from {score_points(meta.likely_manipulated_from)}.)")
+
+
+def verdict_badge(prob: float, verdict: str) -> str:
+    """Markdown for a fake score and its verdict, coloured like everywhere else in the lab."""
+    return f":{Verdict(verdict).mark}-badge[{verdict}] fake score **{score_points(prob)}**"

@@ -16,7 +16,6 @@ The detector's score for every item is computed once through :class:`core.engine
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -29,10 +28,11 @@ from typing import Callable
 
 import numpy as np
 
-from core.config import data_dir
+from core.config import data_dir, setting
 from core.engine.faces import SAMPLES, Face, load_sample
+from core.engine.labelled import LABEL_WORDS, folder_rows, inside, media_kind, table_rows
 from core.fakes.forge import ForgeSettings, self_blend
-from core.engine.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, encode_jpeg, load_image
+from core.engine.media import MediaError, encode_jpeg, load_image
 
 GENERATOR_VERSION = 1
 JPEG_QUALITIES = (92, 65, 35)
@@ -40,7 +40,7 @@ BLEND_STRENGTHS = (1.0, 0.6, 0.3)
 DECISION_THRESHOLD = 0.5  # the detector "answers fake" when its calibrated probability reaches this
 MAX_TEACHER_ITEMS = 500
 MAX_TEACHER_FILE_BYTES = 200 * 1024 * 1024
-LABELS = {"real": 0, "0": 0, "genuine": 0, "authentic": 0, "fake": 1, "1": 1, "manipulated": 1, "deepfake": 1}
+LABELS = LABEL_WORDS  # kept for older imports; labels are read by core.engine.labelled
 NO_FACE = "no face found"
 
 
@@ -325,20 +325,6 @@ def _generate(lab, folder: Path, swap: Callable | None) -> tuple[list[GalleryIte
 # The teacher's folder
 
 
-def _inside(root: Path, candidate: Path) -> Path | None:
-    """``candidate`` resolved (symlinks followed) when it stays inside ``root``; None otherwise."""
-    try:
-        resolved = candidate.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return None
-    return resolved if resolved.is_relative_to(root) else None
-
-
-def _media_kind(path: Path) -> str | None:
-    ext = path.suffix.lower().lstrip(".")
-    return "image" if ext in IMAGE_EXTENSIONS else "video" if ext in VIDEO_EXTENSIONS else None
-
-
 def scan_teacher_dir(folder: str | Path) -> tuple[list[GalleryItem], list[str]]:
     """Items from a teacher's folder: ``real/`` and ``fake/`` subfolders and ``*.csv`` files (path,label[,tip]).
 
@@ -357,7 +343,7 @@ def scan_teacher_dir(folder: str | Path) -> tuple[list[GalleryItem], list[str]]:
         if resolved is None:
             notes.append(f"Skipped {raw!r}: it is missing or lies outside the gallery folder.")
             return
-        if not resolved.is_file() or _media_kind(resolved) is None:
+        if not resolved.is_file() or media_kind(resolved) is None:
             notes.append(f"Skipped {raw!r}: not an image or video file we know.")
             return
         if resolved in found and found[resolved][0] != label:
@@ -366,35 +352,23 @@ def scan_teacher_dir(folder: str | Path) -> tuple[list[GalleryItem], list[str]]:
             return
         found.setdefault(resolved, (label, tip))
 
-    for sub in sorted(root.iterdir()):
-        if sub.is_dir() and sub.name.lower() in ("real", "fake") and _inside(root, sub):
-            label = LABELS[sub.name.lower()]
-            for path in sorted(sub.rglob("*")):
-                if path.is_file() and not path.name.startswith("."):
-                    add(str(path.relative_to(root)), _inside(root, path), label)
+    for row in folder_rows(root, confined=True):
+        add(row.where, inside(root, row.path), row.label)
     for table in sorted(p for p in root.iterdir() if p.suffix.lower() == ".csv" and p.is_file()):
-        if _inside(root, table) is None:
+        if inside(root, table) is None:
             notes.append(f"Skipped {table.name}: it points outside the gallery folder.")
             continue
         try:
-            rows = list(csv.reader(table.read_text(encoding="utf-8-sig", errors="replace").splitlines()))
+            rows, bad = table_rows(table, base=root)
         except OSError as exc:
             notes.append(f"Could not read {table.name}: {exc}")
             continue
-        for n, row in enumerate(rows, start=1):
-            if not row or not "".join(row).strip() or row[0].strip().startswith("#"):
+        notes += bad
+        for row in rows:
+            if Path(row.raw).is_absolute() or re.match(r"^[a-zA-Z]:[\\/]", row.raw):
+                add(row.raw, None, row.label)
                 continue
-            raw = row[0].strip()
-            label = LABELS.get(row[1].strip().lower()) if len(row) > 1 else None
-            if label is None:
-                if n == 1 and raw.lower() == "path":
-                    continue  # header
-                notes.append(f"{table.name} line {n}: the label must be real or fake (or 0/1); skipped.")
-                continue
-            if Path(raw).is_absolute() or re.match(r"^[a-zA-Z]:[\\/]", raw):
-                add(raw, None, label)
-                continue
-            add(raw, _inside(root, root / raw), label, row[2].strip() if len(row) > 2 else "")
+            add(row.raw, inside(root, row.path), row.label, row.columns.get("tip", ""))
 
     items = []
     for path, (label, tip) in sorted(found.items()):
@@ -407,7 +381,7 @@ def scan_teacher_dir(folder: str | Path) -> tuple[list[GalleryItem], list[str]]:
             notes.append(f"Only the first {MAX_TEACHER_ITEMS} teacher items are used.")
             break
         rel = path.relative_to(root).as_posix()
-        items.append(GalleryItem(id=f"teacher/{rel}", label=label, kind="teacher", media=_media_kind(path) or "image",
+        items.append(GalleryItem(id=f"teacher/{rel}", label=label, kind="teacher", media=media_kind(path) or "image",
                                  path=path, source="teacher", title=f"From your teacher's collection: {path.name}",
                                  tip=tip or tip_for("teacher", label)))
     return items, notes
@@ -519,7 +493,7 @@ def load_gallery(lab, *, teacher_dir: str | Path | None = None, folder: Path | N
     """Built-in items plus the teacher's folder (``LAB_GALLERY_DIR`` unless given), all scored."""
     folder = Path(folder or data_dir() / "gallery")
     items, notes = build_builtin(lab, folder / "builtin")
-    teacher_dir = teacher_dir if teacher_dir is not None else os.environ.get("LAB_GALLERY_DIR", "").strip() or None
+    teacher_dir = teacher_dir if teacher_dir is not None else setting("LAB_GALLERY_DIR")
     if teacher_dir:
         extra, extra_notes = scan_teacher_dir(teacher_dir)
         notes += extra_notes

@@ -19,7 +19,6 @@ UI-free: the Lessons page and the tests both use this module.
 
 from __future__ import annotations
 
-import ast
 import base64
 import hashlib
 import html
@@ -38,20 +37,8 @@ from core.config import ROOT
 LESSONS_DIR = ROOT / "lessons"
 TRACKS_DIR = LESSONS_DIR / "tracks"
 MODEL_CARD_PATH = ROOT / "models" / "model_card.json"
-APP_PATH = ROOT / "app.py"
 GLOSSARY_NAME = "glossary.md"  # in LESSONS_DIR; not a lesson
 NOT_LESSONS = ("README.md", GLOSSARY_NAME)
-
-# The page files the lab plans to have; a lesson may only link to one of these.
-PLANNED_PAGES = (
-    "pages/home.py", "pages/faces.py", "pages/detect_photo.py", "pages/detect_video.py", "pages/explain.py",
-    "pages/lessons.py", "pages/make_a_fake.py", "pages/robustness.py", "pages/adversarial.py",
-    "pages/thresholds.py", "pages/spectrum.py", "pages/quiz.py", "pages/teacher.py", "pages/provenance.py",
-    "pages/live.py", "pages/about.py",
-)
-# The image-input key each page passes to ui.inputs.image_input, where it is not the page file's stem:
-# a lesson's "Try it" sets st.session_state[f"{key}_preset"] so the page opens on the lesson's sample.
-PRESET_KEYS = {"pages/make_a_fake.py": "fake", "pages/robustness.py": "robust", "pages/adversarial.py": "adv"}
 SAMPLE_NAMES = ("grace_hopper", "astronaut")  # core.engine.faces.SAMPLES, listed here so loading needs no torch
 SAMPLE_TITLES = {"grace_hopper": "Grace Hopper", "astronaut": "Eileen Collins"}  # as the pages name them
 
@@ -68,8 +55,7 @@ _LINK_RE = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
 _FRONT_RE = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.S)
 
 
-class LessonError(ValueError):
-    """A lesson or track file is malformed; the message names the file and what to fix."""
+from core.errors import LessonError  # noqa: E402,F401  (defined with the lab's other errors; raised here)
 
 
 @dataclass(frozen=True)
@@ -243,18 +229,19 @@ def _question(raw: Any, n: int, path: Path) -> Question:
     return Question(prompt.strip(), tuple(texts), correct[0], explanation.strip())
 
 
-def load_lesson(path: Path) -> Lesson:
-    """Parse and validate one lesson file."""
+def load_lesson(path: Path, pages: Mapping[str, str] | None = None) -> Lesson:
+    """Parse and validate one lesson file. ``pages`` (page file → title, from the app's page registry
+    ``ui.pages.page_titles()``) are the labs a lesson may open; None leaves its lab links unchecked."""
     meta, body = split_front_matter(path.read_text(encoding="utf-8"), path)
     minutes = _need(meta, "minutes", int, path)
     if not 1 <= minutes <= 120:
         raise LessonError(f"{path.name}: 'minutes' should be between 1 and 120.")
     lab = _need(meta, "lab", str, path)
-    if lab not in PLANNED_PAGES:
-        raise LessonError(f"{path.name}: lab '{lab}' is not one of the lab's pages ({', '.join(PLANNED_PAGES)}).")
+    if pages is not None and lab not in pages:
+        raise LessonError(f"{path.name}: lab '{lab}' is not one of the lab's pages ({', '.join(pages)}).")
     more_labs = _str_list(meta, "more_labs", path) if meta.get("more_labs") else ()
     for extra in more_labs:
-        if extra not in PLANNED_PAGES:
+        if pages is not None and extra not in pages:
             raise LessonError(f"{path.name}: more_labs entry '{extra}' is not one of the lab's pages.")
     preset = meta.get("preset")
     if preset is not None and preset not in SAMPLE_NAMES:
@@ -266,7 +253,7 @@ def load_lesson(path: Path) -> Lesson:
         id=path.stem, title=_need(meta, "title", str, path).strip(), minutes=minutes,
         audience=_str_list(meta, "audience", path), summary=_need(meta, "summary", str, path).strip(),
         objectives=_str_list(meta, "objectives", path), lab=lab,
-        lab_title=str(meta.get("lab_title") or page_title(lab)), more_labs=more_labs, preset=preset,
+        lab_title=str(meta.get("lab_title") or (pages or {}).get(lab) or page_title(lab)), more_labs=more_labs, preset=preset,
         tracks=_str_list(meta, "tracks", path),
         questions=tuple(_question(q, i + 1, path) for i, q in enumerate(questions)),
         sources=_str_list(meta, "sources", path) if meta.get("sources") else (),
@@ -274,13 +261,8 @@ def load_lesson(path: Path) -> Lesson:
     )
 
 
-def preset_key(page: str) -> str:
-    """The session-state prefix a page's image input reads its preset from (``<key>_preset``)."""
-    return PRESET_KEYS.get(page, Path(page).stem)
-
-
 def page_title(page: str) -> str:
-    """A readable name for a page file: ``pages/detect_photo.py`` → ``Detect photo``."""
+    """A readable name for a page file: ``…/detect_photo.py`` → ``Detect photo`` (when the registry has none)."""
     return Path(page).stem.replace("_", " ").capitalize()
 
 
@@ -345,14 +327,15 @@ def load_glossary(path: Path) -> dict[str, GlossaryTerm]:
     return terms
 
 
-def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None) -> Course:
-    """Load every lesson and track and check that they fit together.
+def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None, *,
+                pages: Mapping[str, str] | None = None) -> Course:
+    """Load every lesson and track and check that they fit together; ``pages`` as for :func:`load_lesson`.
 
     Checks: each track lists existing lessons once; its sessions' lesson minutes fit the session; a lesson's
     ``tracks`` field names exactly the tracks that list it; links between lessons point at existing files.
     """
     tracks_dir = tracks_dir or lessons_dir / "tracks"
-    lessons = {p.stem: load_lesson(p) for p in sorted(lessons_dir.glob("*.md")) if p.name not in NOT_LESSONS}
+    lessons = {p.stem: load_lesson(p, pages) for p in sorted(lessons_dir.glob("*.md")) if p.name not in NOT_LESSONS}
     if not lessons:
         raise LessonError(f"No lessons found in {lessons_dir}.")
     tracks = {p.stem: load_track(p) for p in sorted(tracks_dir.glob("*.md"))}
@@ -389,24 +372,6 @@ def load_course(lessons_dir: Path = LESSONS_DIR, tracks_dir: Path | None = None)
             raise LessonError(f"{track.path.name}: sessions (without optional ones) do not add up to the track's "
                               f"{track.minutes} minutes.")
     return Course(lessons=lessons, tracks=tracks, glossary=glossary)
-
-
-def registered_pages(app_path: Path | None = None) -> set[str]:
-    """Page files registered in ``app.py``'s SECTIONS, read without running the app."""
-    try:
-        tree = ast.parse((app_path or APP_PATH).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError):
-        return set()
-    for node in ast.walk(tree):
-        target = node.target if isinstance(node, ast.AnnAssign) else (
-            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-        if isinstance(target, ast.Name) and target.id == "SECTIONS" and node.value is not None:
-            try:
-                sections = ast.literal_eval(node.value)
-            except ValueError:
-                return set()
-            return {entry[0] for entries in sections.values() for entry in entries}
-    return set()
 
 
 # ------------------------------------------------------------------------------------------- model card

@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from core.classroom import throttle
-from core.config import data_dir
+from core.config import data_dir, setting
 
 log = logging.getLogger("lab.security")
 
@@ -52,8 +52,8 @@ MIN_PASSCODE_LENGTH = 12  # a passcode sent over a classroom LAN must withstand 
 MAX_SEATS_PER_CLIENT = 3  # nicknames one address may hold in one session (a shared computer, a fresh start)
 
 
-class StoreError(ValueError):
-    """A request the store refuses; ``str(err)`` is written for the person who made it."""
+# A request the store refuses; ``str(err)`` is written for the person who made it.
+from core.errors import StoreError  # noqa: E402  (re-exported: callers import it from here)
 
 
 def _now() -> datetime:
@@ -170,8 +170,7 @@ def _answer(row: AnswerRow, nickname: str = "") -> Answer:
 
 
 def _configured_passcode() -> str | None:
-    raw = os.environ.get("LAB_TEACHER_PASSCODE", "")
-    return raw if raw.strip() else None
+    return setting("LAB_TEACHER_PASSCODE")
 
 
 def passcode_too_short() -> bool:
@@ -263,7 +262,7 @@ def clean_nickname(nickname: str) -> str:
 
 def database_url() -> str:
     """``LAB_DATABASE_URL`` (``postgresql://`` is routed through psycopg 3), else SQLite in the data folder."""
-    url = os.environ.get("LAB_DATABASE_URL", "").strip()
+    url = setting("LAB_DATABASE_URL") or ""
     if not url:
         return f"sqlite:///{Path(data_dir()) / 'lab.db'}"
     for prefix in ("postgres://", "postgresql://"):

@@ -12,7 +12,9 @@ import torch
 
 from core.config import Limits, model_path, torch_threads
 from core.engine.detector import Detector, load_detector, untrained_detector
+from core.engine.explain import Explanation, explain
 from core.engine.faces import Face, FaceExtractor, crop_face
+from core.engine.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,8 @@ class FaceResult:
 
     box: (4,) float32 x1, y1, x2, y2 in image pixels; landmarks: (5, 2) float32 image pixels;
     detection_prob: MTCNN confidence; crop: (S, S, 3) uint8 aligned crop the detector saw;
-    transform: (2, 3) float32 image → crop; fake_prob: calibrated probability of manipulation;
-    verdict: "likely real" / "uncertain" / "likely manipulated".
+    transform: (2, 3) float32 image → crop; fake_prob: the calibrated fake score in [0, 1] (shown as 0–100);
+    verdict: the band it falls in (a :class:`Verdict`, equal to its label text).
     """
 
     box: np.ndarray
@@ -31,7 +33,7 @@ class FaceResult:
     crop: np.ndarray = field(repr=False)
     transform: np.ndarray = field(repr=False)
     fake_prob: float = 0.0
-    verdict: str = "uncertain"
+    verdict: str = Verdict.UNCERTAIN
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,17 @@ class Lab:
         return ImageReport(width=rgb.shape[1], height=rgb.shape[0], faces=results,
                            skipped_faces=max(0, len(faces) - limit), model_trained=self.trained,
                            model_version=self.detector.meta.version)
+
+    def explain(self, face: FaceResult | Face | np.ndarray, method: str = "gradcam", **kwargs) -> Explanation:
+        """Where the detector looked for one face: its crop's heatmap, ready to draw with ``.overlay(alpha)``.
+
+        ``face`` is a scored :class:`FaceResult`, a :class:`Face` with a crop at the detector's size, or the
+        (S, S, 3) uint8 crop itself. ``method`` is a key of :data:`core.engine.explain.METHODS`.
+        """
+        crop = face if isinstance(face, np.ndarray) else face.crop
+        if crop is None or crop.shape[:2] != (self.detector.input_size, self.detector.input_size):
+            raise ValueError("explain needs the face's crop at the detector's input size")
+        return explain(self.detector, crop, method, **kwargs)
 
     def score_crops(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities for ready-made (N, S, S, 3) uint8 crops."""

@@ -16,8 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.engine.verdict import Verdict
+
 FORMAT_VERSION = 1
-VERDICTS = ("likely real", "uncertain", "likely manipulated")
+VERDICTS = tuple(Verdict)  # (REAL, UNCERTAIN, MANIPULATED); each is also its label string
 
 
 def _conv_bn(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
@@ -37,6 +39,17 @@ class ResBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.relu(self.conv2(self.conv1(x)) + self.short(x))
+
+
+def calibrate(logits: np.ndarray | torch.Tensor, temperature: float) -> np.ndarray | torch.Tensor:
+    """The fake score in [0, 1] from raw logits: ``sigmoid(z / T)`` with the checkpoint's temperature ``T``.
+
+    The lab's one calibration: takes and returns a torch tensor or a numpy array of any shape.
+    """
+    if isinstance(logits, torch.Tensor):
+        return torch.sigmoid(logits / temperature)
+    z = np.asarray(logits)
+    return 1.0 / (1.0 + np.exp(-z / temperature))
 
 
 class BlendNet(nn.Module):
@@ -92,7 +105,7 @@ class DetectorMeta:
 
 
 class Detector:
-    """A loaded detector: the network, its metadata and calibrated probabilities.
+    """A loaded detector: the network, its metadata and calibrated fake scores.
 
     Thread-safe: :meth:`predict` and code that attaches hooks or needs gradients (explanations,
     adversarial attacks) all hold :attr:`lock`, so no forward pass runs through another call's hooks.
@@ -128,8 +141,16 @@ class Detector:
         """Raw (N,) logits for a (N, 3, S, S) [0, 1] tensor."""
         return self.model(x)[:, 0]
 
+    def calibrated_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """(N,) logits divided by the temperature: what :func:`calibrate` passes through the sigmoid."""
+        return self.logits(x) / self.meta.temperature
+
+    def calibrate(self, logits: np.ndarray | torch.Tensor) -> np.ndarray | torch.Tensor:
+        """Fake scores in [0, 1] from this model's raw logits (see :func:`calibrate`)."""
+        return calibrate(logits, self.meta.temperature)
+
     def predict(self, crops: np.ndarray, batch_size: int = 64) -> np.ndarray:
-        """Calibrated probability of "manipulated" for each crop: (N,) float32 in [0, 1]."""
+        """Calibrated fake score of each crop: (N,) float32 in [0, 1] (sigmoid of logit / T; shown as 0–100)."""
         arr = np.asarray(crops)
         if arr.ndim == 3:
             arr = arr[None]
@@ -141,16 +162,12 @@ class Detector:
         with self.lock, torch.inference_mode():
             for i in range(0, len(arr), batch_size):
                 z = self.logits(self.to_tensor(arr[i:i + batch_size]))
-                out.append(torch.sigmoid(z / self.meta.temperature).cpu().numpy())
+                out.append(self.calibrate(z).cpu().numpy())
         return np.concatenate(out).astype(np.float32)
 
-    def verdict(self, prob: float) -> str:
-        """The band a probability falls in, from the checkpoint's calibrated thresholds."""
-        if prob >= self.meta.likely_manipulated_from:
-            return VERDICTS[2]
-        if prob < self.meta.likely_real_below:
-            return VERDICTS[0]
-        return VERDICTS[1]
+    def verdict(self, prob: float) -> Verdict:
+        """The band a fake score falls in, from the checkpoint's calibrated thresholds."""
+        return Verdict.of(prob, self.meta.likely_real_below, self.meta.likely_manipulated_from)
 
     def save(self, path: str | Path) -> None:
         save_detector(self.model, self.meta, path)
@@ -201,7 +218,8 @@ def untrained_detector(seed: int = 0, device: str | None = None) -> Detector:
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """Temperature T minimising the negative log-likelihood of sigmoid(logit / T) on held-out data."""
+    """Temperature T minimising the negative log-likelihood of :func:`calibrate` (sigmoid(logit / T)) on held-out
+    data."""
     z = torch.tensor(np.asarray(logits, np.float64))
     y = torch.tensor(np.asarray(labels, np.float64))
     log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)

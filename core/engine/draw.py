@@ -8,11 +8,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-VERDICT_COLOURS = {  # RGB
-    "likely real": (0, 114, 178),  # blue
-    "uncertain": (230, 159, 0),  # orange
-    "likely manipulated": (213, 94, 0),  # vermillion
-}
+from core.engine.verdict import Verdict
+
+VERDICT_COLOURS = {v: v.colour for v in Verdict}  # RGB; keyed by Verdict, which also matches its label text
 NEUTRAL = (0, 158, 115)  # bluish green, for plain detections
 LANDMARK = (240, 228, 66)  # yellow
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -26,11 +26,19 @@ METHODS = {
 
 @dataclass(frozen=True)
 class Explanation:
-    """heatmap: (S, S) float32 in [0, 1]; method: key of METHODS; fake_prob: the score being explained."""
+    """heatmap: (S, S) float32 in [0, 1]; method: key of METHODS; fake_prob: the fake score being explained;
+    crop: the (S, S, 3) uint8 crop it explains (so :meth:`overlay` needs nothing else)."""
 
     heatmap: np.ndarray
     method: str
     fake_prob: float
+    crop: np.ndarray | None = field(default=None, repr=False)
+
+    def overlay(self, alpha: float = 0.5) -> np.ndarray:
+        """The heatmap blended over its crop: (S, S, 3) uint8 (see :func:`overlay`)."""
+        if self.crop is None:
+            raise ValueError("this explanation was made without its crop")
+        return overlay(self.crop, self.heatmap, alpha)
 
 
 def _normalise(attr: torch.Tensor) -> np.ndarray:
@@ -85,8 +93,8 @@ def explain(detector: Detector, crop: np.ndarray, method: str = "gradcam", **kwa
         if method != "gradcam" or len(outputs) != 1:
             with torch.no_grad():
                 outputs = [detector.model(x)]
-        prob = float(torch.sigmoid(outputs[0][0, 0] / detector.meta.temperature))
-    return Explanation(heatmap=_normalise(attr), method=method, fake_prob=prob)
+        prob = float(detector.calibrate(outputs[0][0, 0]))
+    return Explanation(heatmap=_normalise(attr), method=method, fake_prob=prob, crop=crop)
 
 
 _RANDOM: dict[tuple[int, int], Detector] = {}

@@ -82,6 +82,19 @@ def transform_points(points: np.ndarray, m: np.ndarray) -> np.ndarray:
     return (pts @ m[:, :2].T + m[:, 2]).astype(np.float32)
 
 
+def shrink_to_longest(rgb: np.ndarray, side: int | None) -> tuple[np.ndarray, float]:
+    """An (H, W, C) image shrunk (area averaging) so its longer side is at most ``side``, and the scale used.
+
+    Returns ``(image, scale)`` with ``scale <= 1``; the image itself and 1.0 when it is small enough or
+    ``side`` is None/0. Points found on the copy map back to the original by dividing by ``scale``.
+    """
+    h, w = rgb.shape[:2]
+    if not side or max(h, w) <= side:
+        return rgb, 1.0
+    s = side / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA), s
+
+
 def pick_device() -> str:
     import torch
 
@@ -92,8 +105,9 @@ class FaceExtractor:
     """Finds every face in an image with MTCNN and returns :class:`Face` records.
 
     Built once and shared: a lock serialises the detector so many Streamlit sessions (threads) can call
-    :meth:`detect` at once. Large images are detected on a copy whose longer side is ``detect_side`` and
-    boxes are mapped back to the original pixels. No face is a normal result (an empty list).
+    :meth:`detect` at once. Large images are detected on a copy whose longer side is ``detect_side`` (the
+    extractor's default, or the caller's for one call) and boxes are mapped back to the original pixels. No
+    face is a normal result (an empty list).
     """
 
     def __init__(self, *, crop_size: int = DEFAULT_CROP_SIZE, margin: float = DEFAULT_MARGIN,
@@ -112,33 +126,31 @@ class FaceExtractor:
             net.to(memory_format=torch.channels_last)
         self._lock = threading.Lock()
 
-    def _scale_for(self, shape: tuple[int, ...]) -> float:
-        longest = max(shape[0], shape[1])
-        if not self.detect_side or longest <= self.detect_side:
-            return 1.0
-        return self.detect_side / longest
+    def detect(self, rgb: np.ndarray, *, crops: bool = True, max_faces: int | None = None,
+               detect_side: int | None = None) -> list[Face]:
+        """All faces in an (H, W, 3) uint8 RGB image, largest first.
 
-    def detect(self, rgb: np.ndarray, *, crops: bool = True, max_faces: int | None = None) -> list[Face]:
-        """All faces in an (H, W, 3) uint8 RGB image, largest first."""
-        return self.detect_batch([rgb], crops=crops, max_faces=max_faces)[0]
+        ``detect_side``: search a copy whose longer side is at most this many pixels (None: the extractor's
+        default; 0: full resolution). Boxes and landmarks are always in the original image's pixels.
+        """
+        return self.detect_batch([rgb], crops=crops, max_faces=max_faces, detect_side=detect_side)[0]
 
-    def detect_batch(self, frames: Sequence[np.ndarray], *, crops: bool = True,
-                     max_faces: int | None = None) -> list[list[Face]]:
+    def detect_batch(self, frames: Sequence[np.ndarray], *, crops: bool = True, max_faces: int | None = None,
+                     detect_side: int | None = None) -> list[list[Face]]:
         """Faces for each of several images; same-sized images (video frames) run as one MTCNN batch."""
         if len(frames) == 0:
             return []
         shapes = {f.shape for f in frames}
         if len(shapes) > 1:
-            return [self.detect_batch([f], crops=crops, max_faces=max_faces)[0] for f in frames]
+            return [self.detect_batch([f], crops=crops, max_faces=max_faces, detect_side=detect_side)[0]
+                    for f in frames]
         shape = frames[0].shape
         if len(shape) != 3 or shape[2] != 3 or frames[0].dtype != np.uint8:
             raise ValueError(f"expected (H, W, 3) uint8 RGB images, got {shape} {frames[0].dtype}")
-        scale = self._scale_for(shape)
-        if scale < 1.0:
-            size = (max(1, round(shape[1] * scale)), max(1, round(shape[0] * scale)))
-            small = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
-        else:
-            small = [np.ascontiguousarray(f) for f in frames]
+        side = self.detect_side if detect_side is None else detect_side
+        shrunk = [shrink_to_longest(f, side) for f in frames]
+        scale = shrunk[0][1]
+        small = [np.ascontiguousarray(f) for f, _ in shrunk]
         if min(shape[0], shape[1]) * scale < 12:  # too small for MTCNN's first stage: nothing to find
             return [[] for _ in frames]
         with self._lock:

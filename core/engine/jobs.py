@@ -29,8 +29,7 @@ from typing import Any, Callable
 from core.config import lab_workers, queue_limit
 
 
-class LabBusy(RuntimeError):
-    """The pool cannot take this job now. ``str(err)`` is a message for a student."""
+from core.errors import LabBusy  # noqa: E402  (defined with the lab's other errors; raised here)
 
 
 class SessionBusy(LabBusy):

@@ -3,7 +3,7 @@
 The processor never queues work. Faces are found on a small copy of the frame every ``detect_every``-th
 frame (boxes are reused in between) and scored every ``score_every``-th frame through the shared
 :class:`core.engine.analysis.Lab` — the same detector, crop function and calibration as every other page.
-Each face's fake probability is averaged over the last ``window_s`` seconds, so the label does not
+Each face's fake score is averaged over the last ``window_s`` seconds, so the label does not
 flicker with every frame. Nothing ever queues: a frame that arrives while another is being analysed
 comes straight back with the last boxes and scores drawn on it. For video, ``process(frame, wait=False)``
 analyses on a background thread and returns at once, so a busy CPU slows the boxes, not the picture.
@@ -24,6 +24,7 @@ import numpy as np
 
 from core.engine.analysis import Lab
 from core.engine.draw import NEUTRAL, VERDICT_COLOURS
+from core.engine.verdict import score_points
 from core.engine.faces import Face
 
 
@@ -95,7 +96,7 @@ class _Track:
 class LiveFace:
     """A face on the live picture.
 
-    box: (4,) float32 x1, y1, x2, y2 in frame pixels. fake_prob: mean calibrated probability over the
+    box: (4,) float32 x1, y1, x2, y2 in frame pixels. fake_prob: mean calibrated fake score in [0, 1] over the
     window (None until first scored); verdict: the detector's band for it; last_prob: the newest single
     score; samples: how many scores the mean uses.
     """
@@ -281,13 +282,8 @@ class LiveProcessor:
 
     def _detect(self, rgb: np.ndarray) -> list[Face]:
         """Faces found on a small copy, with boxes and landmarks mapped back to frame pixels."""
-        h, w = rgb.shape[:2]
-        scale = min(1.0, self.settings.detect_side / max(h, w))
-        small = rgb if scale == 1.0 else cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
-                                                    interpolation=cv2.INTER_AREA)
-        found = self.lab.extractor.detect(small, crops=False, max_faces=self.settings.max_faces)
-        return [Face(box=(f.box / scale).astype(np.float32), landmarks=(f.landmarks / scale).astype(np.float32),
-                     prob=f.prob) for f in found]
+        return self.lab.extractor.detect(rgb, crops=False, max_faces=self.settings.max_faces,
+                                         detect_side=self.settings.detect_side)
 
     def _score(self, rgb: np.ndarray, faces: list[Face]) -> list[float] | None:
         """Calibrated scores from the full-resolution frame, or None when the shared detector is busy.
@@ -343,7 +339,8 @@ class LiveProcessor:
             colour = VERDICT_COLOURS.get(face.verdict, NEUTRAL) if face.verdict else NEUTRAL
             x1, y1, x2, y2 = (int(round(v)) for v in face.box)
             cv2.rectangle(out, (x1, y1), (x2, y2), colour, thick)
-            text = f"fake {face.fake_prob:.0%} - {face.verdict}" if face.fake_prob is not None else "scoring..."
+            text = f"fake score {score_points(face.fake_prob)} - {face.verdict}" if face.fake_prob is not None \
+                else "scoring..."
             _label(out, text, (x1, y1, x2, y2), colour, fs)
         if not self.lab.trained:
             _banner(out, "UNTRAINED MODEL - scores are random", (213, 94, 0), fs, top=True)
@@ -376,29 +373,3 @@ def _banner(img: np.ndarray, text: str, colour, fs: float, *, top: bool) -> None
     y0 = 0 if top else img.shape[0] - th - base - 8
     cv2.rectangle(img, (0, y0), (tw + 10, y0 + th + base + 8), colour, -1)
     cv2.putText(img, text, (5, y0 + th + 4), cv2.FONT_HERSHEY_SIMPLEX, fs, (255, 255, 255), th_px, cv2.LINE_AA)
-
-
-def moving_face_clip(n: int, *, width: int = 640, height: int = 480, sample: str = "grace_hopper") -> list[np.ndarray]:
-    """A synthetic camera clip for benches, tests and the browser test's fake camera: a built-in sample photo,
-    scaled to the canvas height, gliding left and right across a ``width``×``height`` gradient.
-
-    Returns ``n`` (height, width, 3) uint8 RGB frames. The photo is wide enough that the detector's face crop
-    stays inside it: the pasted photo's straight edges would otherwise look like a splice. Built from a
-    photo an installed package ships, so it works offline on a fresh machine.
-    """
-    from core.engine.faces import load_sample
-
-    photo = load_sample(sample)
-    ph, pw = photo.shape[:2]
-    fw = min(width, round(pw * height / ph))
-    face = cv2.resize(photo, (fw, height), interpolation=cv2.INTER_AREA)
-    yy, xx = np.mgrid[0:height, 0:width]
-    background = np.stack([60 + 80 * xx / width, 70 + 60 * yy / height, np.full_like(xx, 90.0)], -1).astype(np.uint8)
-    frames = []
-    for i in range(n):
-        phase = (i / max(1, n - 1)) * 2 * np.pi  # one sweep there and back
-        x0 = round((width - fw) * (0.5 - 0.5 * np.cos(phase)))
-        frame = background.copy()
-        frame[:, x0:x0 + fw] = face
-        frames.append(frame)
-    return frames

@@ -7,7 +7,7 @@ between neighbouring detections, which is what makes this several times faster t
 resolution on every frame. Every face is then cropped from the full-resolution frame with the lab's one crop
 function and all crops are scored in one batched forward pass.
 
-Scores: a frame's score is the highest fake probability of its faces (NaN when it has none), the video's
+Scores: a frame's score is the highest fake score of its faces (NaN when it has none), the video's
 score is the mean over frames with faces, and its verdict comes from the detector's calibrated bands.
 """
 
@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 
 from core.config import Limits
-from core.engine.faces import Face
+from core.errors import Cancelled
+from core.engine.faces import Face, shrink_to_longest
 from core.engine.media import Source, VideoInfo, read_frames, write_h264
 
 CancelFlag = Union[threading.Event, Callable[[], bool], None]
@@ -36,7 +37,7 @@ ANALYSIS_SIDE = 1920  # 4K frames are decoded at this longer side: crops are 128
 PREVIEW_SIDE = 854  # annotated clip and thumbnails (480p-wide): small to send, sharp enough to see a box
 
 
-class AnalysisCancelled(Exception):
+class AnalysisCancelled(Cancelled):
     """Raised when the cancel flag was set while a video was being analysed."""
 
 
@@ -45,7 +46,7 @@ class FrameFace:
     """One face in one sampled frame.
 
     box: (4,) float32 x1, y1, x2, y2 in original video pixels; landmarks: (5, 2) float32 video pixels;
-    fake_prob: calibrated probability of manipulation; detected: True where MTCNN ran on this frame,
+    fake_prob: calibrated fake score in [0, 1]; detected: True where MTCNN ran on this frame,
     False where the box was interpolated from neighbouring detections.
     """
 
@@ -74,7 +75,7 @@ class VideoReport:
     """What :func:`analyze_video` found.
 
     frame_indices: (T,) int64 frame numbers in the file; times_s: (T,) float64 seconds;
-    frame_probs: (T,) float32 max fake probability per frame, NaN where no face was found;
+    frame_probs: (T,) float32 max fake score per frame, NaN where no face was found;
     faces: T lists of :class:`FrameFace`; score: mean of frame_probs over frames with faces (None if
     there were none); frames: the sampled frames at preview size (only until the annotated clip is made;
     pages drop them before storing the report).
@@ -115,15 +116,6 @@ def _cancelled(cancel: CancelFlag) -> bool:
     if isinstance(cancel, threading.Event):
         return cancel.is_set()
     return bool(cancel())
-
-
-def _resize_longest(rgb: np.ndarray, side: int) -> tuple[np.ndarray, float]:
-    h, w = rgb.shape[:2]
-    if max(h, w) <= side:
-        return rgb, 1.0
-    s = side / max(h, w)
-    size = (max(1, int(round(w * s))), max(1, int(round(h * s))))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), s
 
 
 def _centre(face: Face) -> np.ndarray:
@@ -169,11 +161,9 @@ def _detect_sparse(lab, frames: Sequence[np.ndarray], detect_every: int, detect_
         if _cancelled(cancel):
             raise AnalysisCancelled()
         part = keys[start:start + chunk]
-        small, scale = zip(*(_resize_longest(frames[i], detect_side) for i in part))
-        found = lab.extractor.detect_batch(list(small), crops=False, max_faces=max_faces)
-        for i, s, faces in zip(part, scale, found):
-            detected[i] = [Face(box=(f.box / s).astype(np.float32), landmarks=(f.landmarks / s).astype(np.float32),
-                                prob=f.prob) for f in faces]
+        found = lab.extractor.detect_batch([frames[i] for i in part], crops=False, max_faces=max_faces,
+                                           detect_side=detect_side)
+        detected.update(zip(part, found))
         tick(len(part))
     per_frame, was_detected = [], []
     for i in range(n):
@@ -251,7 +241,7 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
             best_crop[t] = (float(p), k)
     score = float(np.nanmean(frame_probs)) if np.isfinite(frame_probs).any() else None
 
-    preview = [_resize_longest(f, PREVIEW_SIDE)[0] for f in frames]
+    preview = [shrink_to_longest(f, PREVIEW_SIDE)[0] for f in frames]
     preview_scale = preview[0].shape[1] / info.width
     fps = info.fps if info.fps > 0 else 25.0
     times = np.asarray(indices, np.float64) / fps
@@ -262,7 +252,7 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
         t_face = owners[k][1]
         thumb = _draw(preview[t], [faces_out[t][t_face]], preview_scale, thumb=True)
         top.append(SuspiciousFrame(position=t, frame_index=int(indices[t]), time_s=float(times[t]), fake_prob=p,
-                                   crop=crops[k], thumbnail=_resize_longest(thumb, 320)[0]))
+                                   crop=crops[k], thumbnail=shrink_to_longest(thumb, 320)[0]))
     tick(1)
     if progress is not None:
         progress(total, total)
@@ -280,8 +270,9 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
 def _draw(frame: np.ndarray, faces: list[FrameFace], scale: float, thumb: bool = False) -> np.ndarray:
     """Boxes in verdict colours (and, unless ``thumb``, score labels) on a copy of a preview frame."""
     from core.engine.draw import NEUTRAL, VERDICT_COLOURS, draw_faces
+    from core.engine.verdict import score_points
 
-    labels = None if thumb else [f"{f.fake_prob:.0%} {f.verdict}" for f in faces]
+    labels = None if thumb else [f"{score_points(f.fake_prob)} {f.verdict}" for f in faces]
     return draw_faces(frame, [f.box * scale for f in faces], None, labels,
                       [VERDICT_COLOURS.get(f.verdict, NEUTRAL) for f in faces])
 

@@ -45,6 +45,14 @@ def scene(width: int, height: int, n_faces: int = 1, *, photo_height: float = 0.
     return canvas
 
 
+def camera_frames(n: int, *, width: int = 640, height: int = 480, sample: str = _NAMES[0]) -> list[np.ndarray]:
+    """A synthetic webcam clip for the live tests, benches and the browser test's fake camera: ``n`` (height,
+    width, 3) uint8 RGB frames of a built-in sample photo, as tall as the frame, sweeping there and back once
+    (so the clip loops smoothly)."""
+    return list(moving_face_frames(n, width=width, height=height, photo=load_sample(sample), face_height=1.0,
+                                   there_and_back=True))
+
+
 def moving_face_frames(n: int, *, width: int = 640, height: int = 360, photo: np.ndarray | None = None,
                        face_height: float = 0.6, copies: int = 1, there_and_back: bool = False) -> Iterator[np.ndarray]:
     """``n`` (height, width, 3) uint8 RGB frames of a photo (default: the Grace Hopper sample) sliding across

@@ -82,7 +82,7 @@ def attack_tensor(detector: Detector, x: torch.Tensor, epsilon: float, method: M
         return x.clone()
 
     def forward(inp: torch.Tensor) -> torch.Tensor:
-        return detector.logits(inp) / detector.meta.temperature
+        return detector.calibrated_logits(inp)
 
     target = torch.full((x.shape[0],), REAL, dtype=torch.float32, device=x.device)
     with detector.lock, torch.enable_grad(), warnings.catch_warnings():
@@ -121,7 +121,7 @@ def attack(detector: Detector, crop: np.ndarray, epsilon_levels: float, method: 
     noise_img = np.clip(127.5 + change.astype(np.float32) * (127.5 / scale), 0, 255).astype(np.uint8)
     with torch.inference_mode():
         z = detector.logits(detector.to_tensor(np.stack([crop, adversarial]))).float().cpu().numpy()
-    probs = 1.0 / (1.0 + np.exp(-z / detector.meta.temperature))
+    probs = detector.calibrate(z)
     return AttackResult(method=method, epsilon=float(epsilon_levels), original=crop, adversarial=adversarial,
                         noise=noise_img, psnr=psnr(crop, adversarial), prob_before=float(probs[0]),
                         prob_after=float(probs[1]), logit_before=float(z[0]), logit_after=float(z[1]),

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from core.config import ROOT
+from core.config import ROOT, path_setting
+from core.engine import labelled
+from core.errors import DataFileError
 
 REQUIRED_COLUMNS = ("label", "score")
 
 
 def eval_scores_path() -> Path:
     """Where the measured evaluation scores live (``LAB_EVAL_SCORES`` or ``models/eval_scores.csv``)."""
-    return Path(os.environ.get("LAB_EVAL_SCORES", ROOT / "models" / "eval_scores.csv"))
+    return path_setting("LAB_EVAL_SCORES", ROOT / "models" / "eval_scores.csv")
 
 
 @dataclass(frozen=True)
@@ -49,32 +50,37 @@ class EvalScores:
 
 
 def parse_label(raw: str) -> int:
-    """1 for a fake (``1``, ``fake``, ``manipulated``), 0 for a real item (``0``, ``real``, ``original``)."""
-    text = raw.strip().lower()
-    if text in ("1", "1.0", "fake", "manipulated"):
-        return 1
-    if text in ("0", "0.0", "real", "original"):
-        return 0
-    raise ValueError(f"label must be 0 (real) or 1 (fake), got {raw!r}")
+    """1 for a fake, 0 for a real item (the words of :data:`core.engine.labelled.LABEL_WORDS`); ValueError else."""
+    label = labelled.parse_label(raw)
+    if label is None:
+        raise ValueError(f"label must be 0 (real) or 1 (fake), got {raw!r}")
+    return label
 
 
 def _label(raw: str, row: int) -> int:
     try:
         return parse_label(raw)
     except ValueError as exc:
-        raise ValueError(f"row {row}: {exc}") from None
+        raise DataFileError(f"row {row}: {exc}") from None
 
 
 def load_eval_scores(path: str | Path | None = None) -> EvalScores:
-    """Read an evaluation-scores CSV. Raises FileNotFoundError when missing and ValueError (saying which
-    row or column) when malformed."""
+    """Read an evaluation-scores CSV. Raises FileNotFoundError when missing and DataFileError (a ValueError
+    saying which row or column) when malformed."""
     path = Path(path) if path else eval_scores_path()
+    try:
+        return _read_eval_scores(path)
+    except UnicodeDecodeError as err:
+        raise DataFileError(f"{path.name} is not UTF-8 text ({err.reason})") from None
+
+
+def _read_eval_scores(path: Path) -> EvalScores:
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         columns = [c.strip() for c in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
-            raise ValueError(f"{path.name} lacks the column(s) {', '.join(missing)}; "
+            raise DataFileError(f"{path.name} lacks the column(s) {', '.join(missing)}; "
                              "expected path,label,kind,media,score")
         labels, scores, kinds, media, paths = [], [], [], [], []
         for i, row in enumerate(reader, start=2):  # row 1 is the header
@@ -83,9 +89,9 @@ def load_eval_scores(path: str | Path | None = None) -> EvalScores:
             try:
                 score = float(row["score"])
             except ValueError:
-                raise ValueError(f"row {i}: score must be a number, got {row['score']!r}") from None
+                raise DataFileError(f"row {i}: score must be a number, got {row['score']!r}") from None
             if not math.isfinite(score):
-                raise ValueError(f"row {i}: score is not a finite number ({row['score']!r})")
+                raise DataFileError(f"row {i}: score is not a finite number ({row['score']!r})")
             scores.append(score)
             kinds.append(row.get("kind", "").strip() or "unspecified")
             media.append(row.get("media", "").strip() or "unspecified")
@@ -231,3 +237,31 @@ def alerts_sentence(result: BaseRate) -> str:
             head = f"Of every 100 alerts, about {fakes} and {mistakes} flagged by mistake."
     return (f"{head} Each day: {_count(result.true_alarms)} fakes caught, {_count(result.false_alarms)} false "
             f"alarms and {_count(result.missed_fakes)} fakes missed.")
+
+
+@dataclass(frozen=True)
+class KindAuc:
+    """How well scores separate one kind of fake from real items: ``auc`` over ``n_fake`` fakes and ``n_real``
+    real items; ``real_items`` names which real items were used, in words."""
+
+    auc: float
+    n_fake: int
+    n_real: int
+    real_items: str
+
+
+def auc_on_generated(data: EvalScores) -> KindAuc | None:
+    """The detector's AUC for fully generated (GAN) faces against real photos, or None when the scores name
+    no such kind (or no real items). Real photos of the same origin and format (FFHQ) are the comparison
+    when present, else every real item."""
+    if data.kinds is None:
+        return None
+    kinds = [k.lower() for k in data.kinds]
+    matched = any(y == 0 and "ffhq" in k for k, y in zip(kinds, data.labels))
+    keep = np.array([("gan" in k) if y == 1 else ("ffhq" in k or not matched) for k, y in zip(kinds, data.labels)],
+                    dtype=bool)
+    sub = data.select(keep)
+    n_fake, n_real = int(sub.labels.sum()), int((sub.labels == 0).sum())
+    if n_fake == 0 or n_real == 0:
+        return None
+    return KindAuc(roc(sub.labels, sub.scores).auc, n_fake, n_real, "real FFHQ photos" if matched else "real items")

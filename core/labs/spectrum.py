@@ -13,7 +13,6 @@ Every image is first made comparable: grayscale, centre square crop, resized to 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from core.config import ROOT
+from core.config import ROOT, path_setting
+from core.errors import DataFileError, MediaError
 
 SIZE = 256  # side of the square every image is brought to before its spectrum is taken
 N_BINS = SIZE // 2  # one ring per frequency step: bin i holds radius i + 1 (in 1/SIZE cycles per pixel)
@@ -36,10 +36,10 @@ def to_gray_square(image: np.ndarray, size: int = SIZE) -> np.ndarray:
     if arr.ndim == 3 and arr.shape[2] == 3:
         arr = cv2.cvtColor(np.ascontiguousarray(arr, np.uint8), cv2.COLOR_RGB2GRAY)
     elif arr.ndim != 2:
-        raise ValueError(f"expected an (H, W, 3) RGB or (H, W) gray image, got shape {arr.shape}")
+        raise MediaError(f"expected an (H, W, 3) RGB or (H, W) gray image, got shape {arr.shape}")
     h, w = arr.shape
     if min(h, w) < 8:
-        raise ValueError(f"image too small for a spectrum ({w}×{h} pixels)")
+        raise MediaError(f"image too small for a spectrum ({w}×{h} pixels)")
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
     square = arr[top:top + side, left:left + side]
@@ -101,7 +101,7 @@ def auc_in_words(auc: float) -> str:
 
 def spectrum_model_path() -> Path:
     """The shipped spectrum classifier (``LAB_SPECTRUM_MODEL`` or ``models/spectrum.json``)."""
-    return Path(os.environ.get("LAB_SPECTRUM_MODEL", ROOT / "models" / "spectrum.json"))
+    return path_setting("LAB_SPECTRUM_MODEL", ROOT / "models" / "spectrum.json")
 
 
 @dataclass(frozen=True)
@@ -160,26 +160,33 @@ class SpectrumModel:
 def load_spectrum_model(path: str | Path | None = None) -> SpectrumModel:
     """Read a spectrum model saved by :meth:`SpectrumModel.save` (plain JSON; nothing executable).
 
-    Raises FileNotFoundError when missing and ValueError when it is not a valid model file.
+    Raises FileNotFoundError when missing and DataFileError (a ValueError) when it is not a valid model file.
     """
     path = Path(path) if path else spectrum_model_path()
     try:
+        return _read_spectrum_model(path)
+    except (KeyError, TypeError, UnicodeDecodeError) as err:  # a field missing or of the wrong kind
+        raise DataFileError(f"{path.name} is not a valid spectrum model ({type(err).__name__}: {err})") from None
+
+
+def _read_spectrum_model(path: Path) -> SpectrumModel:
+    try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path.name} is not valid JSON ({err})") from None
+        raise DataFileError(f"{path.name} is not valid JSON ({err})") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise ValueError(f"{path.name} is not a Deepfake Lab spectrum model")
+        raise DataFileError(f"{path.name} is not a Deepfake Lab spectrum model")
     if raw.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path.name} has format version {raw.get('format_version')}; this lab reads {FORMAT_VERSION}")
+        raise DataFileError(f"{path.name} has format version {raw.get('format_version')}; this lab reads {FORMAT_VERSION}")
     n = int(raw["n_bins"])
     arrays = {}
     for key in ("scaler_mean", "scaler_scale", "coef", "real_mean", "real_std", "fake_mean", "fake_std"):
         arr = np.asarray(raw[key], np.float64)
         if arr.shape != (n,) or not np.isfinite(arr).all():
-            raise ValueError(f"{path.name}: {key} must be {n} finite numbers")
+            raise DataFileError(f"{path.name}: {key} must be {n} finite numbers")
         arrays[key] = arr
     if (arrays["scaler_scale"] <= 0).any():
-        raise ValueError(f"{path.name}: scaler_scale must be positive")
+        raise DataFileError(f"{path.name}: scaler_scale must be positive")
     return SpectrumModel(size=int(raw["size"]), n_bins=n, intercept=float(raw["intercept"]),
                          metrics=dict(raw.get("metrics", {})), data=dict(raw.get("data", {})),
                          notes=str(raw.get("notes", "")), **arrays)

@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from core.engine.analysis import Lab, load_lab
-from core.engine.media import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, MediaError, load_image
-from core.labs.roc import parse_label
+from core.engine.labelled import folder_rows, media_kind, table_rows
+from core.engine.media import MediaError, load_image
+from core.errors import DataFileError
 
 
 @dataclass
@@ -43,35 +44,26 @@ class Item:
     error: str = ""
 
 
-def _media_of(path: Path, declared: str = "") -> str:
-    if "video" in declared.lower() or path.suffix.lower().lstrip(".") in VIDEO_EXTENSIONS:
-        return "video"
-    return "image"
-
-
 def items_from_manifest(csv_path: Path, family_map: dict[str, list[str]] | None = None) -> list[Item]:
-    """Items of a ``path,label[,media,kind]`` CSV; paths are relative to the CSV's folder."""
-    base = csv_path.parent
+    """Items of a ``path,label[,media,kind]`` CSV (read by :func:`core.engine.labelled.table_rows`); paths are
+    relative to the CSV's folder. A row with an unknown label stops the evaluation (DataFileError)."""
+    rows, notes = table_rows(csv_path)
+    if notes:
+        raise DataFileError("; ".join(notes))
     items = []
-    with csv_path.open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            path = base / row["path"]
-            kind = row.get("kind", "") or ""
-            fams = (family_map or {}).get(kind, [kind] if kind else [])
-            items.append(Item(path=path, name=row["path"], label=parse_label(row["label"]), media=_media_of(path, row.get("media", "")),
-                              kind=kind, families=list(fams)))
+    for row in rows:
+        kind = row.columns.get("kind", "")
+        fams = (family_map or {}).get(kind, [kind] if kind else [])
+        items.append(Item(path=row.path, name=row.raw, label=row.label,
+                          media=media_kind(row.path, row.columns.get("media", "")) or "image",
+                          kind=kind, families=list(fams)))
     return items
 
 
 def items_from_folder(folder: Path) -> list[Item]:
-    """Items of ``folder/real`` and ``folder/fake`` (any depth)."""
-    items = []
-    for sub, label in (("real", 0), ("fake", 1)):
-        for p in sorted((folder / sub).rglob("*")):
-            ext = p.suffix.lower().lstrip(".")
-            if p.is_file() and (ext in IMAGE_EXTENSIONS or ext in VIDEO_EXTENSIONS):
-                items.append(Item(path=p, name=str(p.relative_to(folder)), label=label, media=_media_of(p)))
-    return items
+    """Items of ``folder/real`` and ``folder/fake`` (any depth; files the lab cannot read are left out)."""
+    return [Item(path=row.path, name=row.where, label=row.label, media=media_kind(row.path))
+            for row in folder_rows(folder) if media_kind(row.path) is not None]
 
 
 def score_item(lab: Lab, item: Item, n_frames: int = 32) -> None:

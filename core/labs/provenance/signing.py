@@ -19,8 +19,7 @@ CLAIMS = {
 }
 
 
-class SigningError(RuntimeError):
-    """Signing failed; the message says what to do."""
+from core.errors import SigningError  # noqa: E402  (re-exported: signing failed; the message says what to do)
 
 
 def _signer(identity: DemoIdentity):
