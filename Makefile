@@ -12,6 +12,8 @@ STREAMLIT_ARGS ?=
 JUPYTER_PORT ?= 8888
 JUPYTER_ARGS ?=
 KERNEL := $(VENV)/share/jupyter/kernels/deepfake-lab/kernel.json
+# Jupyter refuses to run as root unless told; containers and CI often are root.
+JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
 .PHONY: setup run test bench notebooks jupyter
 
@@ -45,4 +47,4 @@ notebooks: setup $(KERNEL)
 # token protects it; the browser it opens is already logged in, and with --no-browser the console prints the URL.
 jupyter:
 	$(PY) -m jupyterlab --ServerApp.ip=$(ADDRESS) --ServerApp.port=$(JUPYTER_PORT) \
-		--ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/notebooks $(JUPYTER_ARGS)
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(JUPYTER_ROOT) $(JUPYTER_ARGS)

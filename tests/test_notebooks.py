@@ -156,6 +156,7 @@ def test_03_train_a_tiny_detector(kernel_env):
         "n_faces": "len(windows)", "history": "history", "val_auc": "val_auc", "x_val": "list(x_val.shape)",
         "tiny_probs": "[float(p) for p in rows[0][4]]", "heat": "list(rows[0][3].shape)",
     }, env=kernel_env)
+    print("tiny detector history:", r["history"])
     assert r["n_faces"] == 2
     assert r["x_val"] == [64, 64, 64, 3]
     assert [h["step"] for h in r["history"]] == [40, 80, 120]
