@@ -256,11 +256,12 @@ def test_jupyterlab_from_make_shows_the_notebooks(tmp_path):
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"))
+    log = (tmp_path / "jupyter.log").open("w")
     # The recipe `make notebooks` ends with (its own target, so the test skips the install steps).
     proc = subprocess.Popen(
         ["make", "--no-print-directory", "jupyter", f"PY={sys.executable}", "ADDRESS=127.0.0.1",
          f"JUPYTER_PORT={port}", f"JUPYTER_ARGS=--no-browser --IdentityProvider.token={token}"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -272,7 +273,7 @@ def test_jupyterlab_from_make_shows_the_notebooks(tmp_path):
             except OSError:
                 pass
             if proc.poll() is not None or time.time() > deadline:
-                pytest.fail("JupyterLab did not start")
+                pytest.fail("JupyterLab did not start:\n" + (tmp_path / "jupyter.log").read_text()[-2000:])
             time.sleep(0.5)
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
@@ -289,8 +290,16 @@ def test_jupyterlab_from_make_shows_the_notebooks(tmp_path):
             finally:
                 browser.close()
     finally:
+        _stop_group(proc)
+        log.close()
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """End make and the JupyterLab it started (their own process group, made by start_new_session)."""
+    try:
         os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
