@@ -11,7 +11,6 @@ STREAMLIT_ARGS ?=
 # JupyterLab for `make notebooks`; extra options e.g. JUPYTER_ARGS="--no-browser"
 JUPYTER_PORT ?= 8888
 JUPYTER_ARGS ?=
-KERNEL := $(VENV)/share/jupyter/kernels/deepfake-lab/kernel.json
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
@@ -35,11 +34,10 @@ test: setup
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# The venv's own kernel, registered inside the venv (--sys-prefix), so notebooks run with the lab's packages.
-$(KERNEL): $(STAMP)
+# Registers the venv's own kernel inside the venv (--sys-prefix) on every start: it records this venv's python
+# path, so a moved or rebuilt venv gets a working kernel again. Then starts JupyterLab.
+notebooks: setup
 	$(PY) -m ipykernel install --sys-prefix --name deepfake-lab --display-name "Python (Deepfake Lab)"
-
-notebooks: setup $(KERNEL)
 	@$(MAKE) --no-print-directory jupyter
 
 # JupyterLab alone (the venv must already be set up): serves the lab's folder on $(ADDRESS) only, opened on
