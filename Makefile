@@ -1,4 +1,4 @@
-# The README's two commands: `make run` and `make test`. Both create .venv when missing and install the
+# The README's commands: `make run`, `make test` and `make notebooks`. Both create .venv when missing and install the
 # requirements only when they changed since the last install (so a rerun takes seconds).
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,8 +8,13 @@ PORT ?= 8501
 ADDRESS ?= localhost
 # Extra streamlit options, e.g. STREAMLIT_ARGS="--server.sslCertFile cert.pem --server.sslKeyFile key.pem"
 STREAMLIT_ARGS ?=
+# JupyterLab for `make notebooks`; extra options e.g. JUPYTER_ARGS="--no-browser"
+JUPYTER_PORT ?= 8888
+JUPYTER_ARGS ?=
+# Jupyter refuses to run as root unless told; containers and CI often are root.
+JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
-.PHONY: setup run test bench
+.PHONY: setup run test bench notebooks jupyter
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,3 +33,16 @@ test: setup
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Registers the venv's own kernel inside the venv (--sys-prefix) on every start: it records this venv's python
+# path, so a moved or rebuilt venv gets a working kernel again. Then starts JupyterLab.
+notebooks: setup
+	$(PY) -m ipykernel install --sys-prefix --name deepfake-lab --display-name "Python (Deepfake Lab)"
+	@$(MAKE) --no-print-directory jupyter
+
+# JupyterLab alone (the venv must already be set up): serves the lab's folder on $(ADDRESS) only, opened on
+# notebooks/ (the folder above stays reachable, so the notebooks' links to lessons/ work). Jupyter's default
+# token protects it; the browser it opens is already logged in, and with --no-browser the console prints the URL.
+jupyter:
+	$(PY) -m jupyterlab --ServerApp.ip=$(ADDRESS) --ServerApp.port=$(JUPYTER_PORT) \
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(JUPYTER_ROOT) $(JUPYTER_ARGS)
