@@ -15,6 +15,7 @@ VERDICT_COLOURS = {  # RGB
 }
 NEUTRAL = (0, 158, 115)  # bluish green, for plain detections
 LANDMARK = (240, 228, 66)  # yellow
+NOT_COUNTED = (150, 150, 150)  # grey: a background face that does not set a video's score
 
 
 def draw_faces(rgb: np.ndarray, boxes, landmarks=None, labels=None, colours=None) -> np.ndarray:
