@@ -15,6 +15,7 @@ from ui.draw import VERDICT_COLOURS, draw_faces
 from ui.inputs import image_input
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
+from ui.trust import trust_panel
 from ui.verdict import HEATMAP_READING, css, reading, score_gauge, shade_bands
 
 KEY = "detect_photo"
@@ -144,6 +145,7 @@ with c3:
         st.plotly_chart(score_gauge(face.fake_prob, meta), width="stretch", config={"displayModeBar": False},
                         key=f"{KEY}_gauge_face")
     st.markdown(reading(face.fake_prob, face.verdict, meta))
+trust_panel()
 st.markdown(HEATMAP_READING)
 if st.button("Compare explanation methods on this face →", key=f"{KEY}_to_explain"):
     st.switch_page("pages/explain.py")

@@ -15,6 +15,7 @@ from core.engine.media import MediaError
 from core.engine.video import AnalysisCancelled, analyze_video, annotate_video, moving_face_clip, report_csv, report_json
 from ui.jobs import run_job
 from ui.resources import get_lab, untrained_warning
+from ui.trust import trust_panel
 from ui.verdict import HEATMAP_READING, reading, timeline
 
 KEY = "detect_video"
@@ -114,18 +115,20 @@ st.divider()
 st.subheader(f"Result — {result['name']}")
 info = report.info
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Video score", "no face" if report.score is None else f"{report.score:.0%}")
+c1.metric("Video fake score", "no face" if report.score is None else f"{report.score:.0%}")
 c2.metric("Verdict", report.verdict or "—")
 c3.metric("Frames with a face", f"{report.frames_with_faces} / {len(report.frame_indices)}")
 c4.metric("Analysis time", f"{result['elapsed']:.1f} s")
 st.caption(f"{info.width}×{info.height}, {info.fps:.1f} fps, {info.duration_s:.1f} s, {info.codec}. "
-           "A frame's score is its most suspicious face; the video's score is the mean over frames with a face.")
+           "A frame's score is its most suspicious main face (faces far smaller than the main one are boxed in grey "
+           f"and not counted); the video's score is the {report.aggregation} over frames with a face.")
 
 if report.score is None:
     st.warning("No face was found in the sampled frames, so there is nothing to score. Try a video where a face "
                "is clearly visible and at least about 40 pixels tall, or sample more frames.")
 else:
     st.markdown(reading(report.score, report.verdict, meta))
+    trust_panel()
     st.plotly_chart(timeline(report.times_s, report.frame_probs, meta, video_score=report.score,
                              highlight=[s.time_s for s in report.top]),
                     width="stretch", config={"displayModeBar": False}, key=f"{KEY}_timeline")
