@@ -45,3 +45,15 @@ def test_detect_photo_shows_the_panel_beside_the_verdict():
     card = json.loads(CARD_JSON.read_text())
     worst = worst_first(trust_lines(card))[0]
     assert worst.kind in text and worst.figure in text
+
+
+def test_the_card_reads_the_bundled_samples_as_the_shipped_model_does(lab):
+    """Lessons and facilitator notes quote the samples' scores from the card: they must be what a class will see."""
+    from core.engine.faces import SAMPLES, load_sample
+
+    card = json.loads(CARD_JSON.read_text())
+    assert card["version"] == lab.detector.meta.version
+    for key, name in SAMPLES.items():
+        face = lab.analyze_image(load_sample(key)).faces[0]
+        pinned = card["bundled_samples"][name]
+        assert abs(face.fake_prob - pinned["fake_prob"]) < 0.01 and face.verdict == pinned["verdict"], name
