@@ -16,6 +16,7 @@ from ui.jobs import run_job
 from ui.pages import EXPLAIN
 from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
+from ui.trust import trust_panel
 from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands
 
 KEY = "detect_photo"
@@ -134,6 +135,7 @@ with c3:
                         key=f"{KEY}_gauge_face")
     st.markdown(reading(face.fake_prob, face.verdict, meta))
     st.caption(score_meaning(meta))
+trust_panel()
 st.markdown(HEATMAP_READING)
 if st.button("Compare explanation methods on this face →", key=f"{KEY}_to_explain"):
     st.switch_page(EXPLAIN)

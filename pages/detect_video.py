@@ -14,6 +14,7 @@ from core.engine.video import analyze_video, annotate_video, moving_face_clip, r
 from ui.errors import show_error
 from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
+from ui.trust import trust_panel
 from core.engine.verdict import score_points
 from ui.verdict import HEATMAP_READING, reading, score_meaning, timeline
 
@@ -124,7 +125,8 @@ c2.metric("Verdict", report.verdict or "—")
 c3.metric("Frames with a face", f"{report.frames_with_faces} / {len(report.frame_indices)}")
 c4.metric("Analysis time", f"{result['elapsed']:.1f} s")
 st.caption(f"{info.width}×{info.height}, {info.fps:.1f} fps, {info.duration_s:.1f} s, {info.codec}. "
-           "A frame's score is its most suspicious face; the video's score is the mean over frames with a face.")
+           "A frame's score is its most suspicious main face (faces far smaller than the main one are boxed in grey "
+           f"and not counted); the video's score is the {report.aggregation} over frames with a face.")
 
 if report.score is None:
     st.warning("No face was found in the sampled frames, so there is nothing to score. Try a video where a face "
@@ -132,6 +134,7 @@ if report.score is None:
 else:
     st.markdown(reading(report.score, report.verdict, meta))
     st.caption(score_meaning(meta))
+    trust_panel()
     st.plotly_chart(timeline(report.times_s, report.frame_probs, meta, video_score=report.score,
                              highlight=[s.time_s for s in report.top]),
                     width="stretch", config={"displayModeBar": False}, key=f"{KEY}_timeline")

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from core.engine.detector import load_detector
+from core.training.datasets import FacePool
 from core.training.train import PairStream, TrainConfig, export, person_split, train
 
 pytestmark = [pytest.mark.slow]
@@ -34,10 +35,11 @@ def test_a_batch_depends_only_on_seed_and_step(grace, astronaut):
 
     ex = FaceExtractor()
     faces = [ex.detect(img, crops=False)[0] for img in (grace, astronaut)]
-    images, boxes, lms = [grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces])
+    pool = FacePool([grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces]),
+                    np.array(["grace", "eileen"]))
     cfg = TrainConfig(steps=4, batch=4)
-    from_start = {step: (x, y) for step, x, y in PairStream(images, boxes, lms, cfg, start=0)}
-    resumed = {step: (x, y) for step, x, y in PairStream(images, boxes, lms, cfg, start=2)}
+    from_start = {step: (x, y) for step, x, y in PairStream([pool], cfg, start=0)}
+    resumed = {step: (x, y) for step, x, y in PairStream([pool], cfg, start=2)}
     assert sorted(from_start) == [0, 1, 2, 3] and sorted(resumed) == [2, 3]
     for step in (2, 3):
         torch.testing.assert_close(from_start[step][0], resumed[step][0], rtol=0, atol=0)

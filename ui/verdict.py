@@ -34,6 +34,11 @@ def score_meaning(meta: DetectorMeta) -> str:
     if isinstance(auc, (int, float)) and card.get("version") == meta.version:
         text += (f" On self-blended fakes of people it never saw in training, a fake outscores a real face "
                  f"{auc:.0%} of the time (AUC {auc:.2f}, from the model card).")
+        others = [f["auc"] for name, f in (card.get("families") or {}).items()
+                  if isinstance(f, dict) and f.get("auc") is not None and "generated" not in name.lower()]
+        if others and max(others) < auc:
+            text += (f" On fakes made by other tools it does worse (AUC {min(others):.2f}–{max(others):.2f}; the "
+                     "Detect pages and *Privacy & model* say which).")
     return text
 
 

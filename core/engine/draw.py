@@ -13,6 +13,7 @@ from core.engine.verdict import Verdict
 VERDICT_COLOURS = {v: v.colour for v in Verdict}  # RGB; keyed by Verdict, which also matches its label text
 NEUTRAL = (0, 158, 115)  # bluish green, for plain detections
 LANDMARK = (240, 228, 66)  # yellow
+NOT_COUNTED = (150, 150, 150)  # grey: a background face that does not set a video's score
 
 
 def draw_faces(rgb: np.ndarray, boxes, landmarks=None, labels=None, colours=None) -> np.ndarray:

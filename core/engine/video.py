@@ -7,8 +7,9 @@ between neighbouring detections, which is what makes this several times faster t
 resolution on every frame. Every face is then cropped from the full-resolution frame with the lab's one crop
 function and all crops are scored in one batched forward pass.
 
-Scores: a frame's score is the highest fake score of its faces (NaN when it has none), the video's
-score is the mean over frames with faces, and its verdict comes from the detector's calibrated bands.
+Scores: a frame's score is the highest fake score among its *counted* faces — the main face(s), not a tiny box
+in the background (:mod:`core.engine.video_decision`) — NaN when none; the video's score combines the frame
+scores (the mean, chosen by measurement: see the model card) and its verdict comes from the detector's bands.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.config import Limits
 from core.errors import Cancelled
 from core.engine.faces import Face, shrink_to_longest
 from core.engine.media import Source, VideoInfo, read_frames, write_h264
+from core.engine.video_decision import DEFAULT_AGGREGATION, MAIN_FACE_RATIO, counted_faces, frame_scores, video_score
 
 CancelFlag = Union[threading.Event, Callable[[], bool], None]
 Progress = Callable[[int, int], None]
@@ -47,7 +49,8 @@ class FrameFace:
 
     box: (4,) float32 x1, y1, x2, y2 in original video pixels; landmarks: (5, 2) float32 video pixels;
     fake_prob: calibrated fake score in [0, 1]; detected: True where MTCNN ran on this frame,
-    False where the box was interpolated from neighbouring detections.
+    False where the box was interpolated from neighbouring detections; counted: False for a face far smaller
+    than the video's main face, which is shown but does not set the frame's score.
     """
 
     box: np.ndarray
@@ -55,6 +58,7 @@ class FrameFace:
     fake_prob: float
     verdict: str
     detected: bool
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,9 +79,9 @@ class VideoReport:
     """What :func:`analyze_video` found.
 
     frame_indices: (T,) int64 frame numbers in the file; times_s: (T,) float64 seconds;
-    frame_probs: (T,) float32 max fake score per frame, NaN where no face was found;
-    faces: T lists of :class:`FrameFace`; score: mean of frame_probs over frames with faces (None if
-    there were none); frames: the sampled frames at preview size (only until the annotated clip is made;
+    frame_probs: (T,) float32 highest counted face score per frame, NaN where no face counts;
+    faces: T lists of :class:`FrameFace`; score: frame_probs combined by ``aggregation`` over frames with
+    faces (None if there were none); frames: the sampled frames at preview size (only until the annotated clip is made;
     pages drop them before storing the report).
     """
 
@@ -98,6 +102,7 @@ class VideoReport:
     timings_s: dict[str, float]
     frames: list[np.ndarray] | None = field(default=None, repr=False)
     preview_scale: float = 1.0  # preview pixels per video pixel
+    aggregation: str = DEFAULT_AGGREGATION
 
     @property
     def frames_with_faces(self) -> int:
@@ -180,12 +185,15 @@ def _detect_sparse(lab, frames: Sequence[np.ndarray], detect_every: int, detect_
 
 def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int = 2, detect_side: int = 640,
                   top_k: int = 4, progress: Progress | None = None, cancel: CancelFlag = None,
-                  limits: Limits | None = None, keep_frames: bool = True) -> VideoReport:
+                  limits: Limits | None = None, keep_frames: bool = True, main_face_ratio: float = MAIN_FACE_RATIO,
+                  aggregation: str = DEFAULT_AGGREGATION) -> VideoReport:
     """Analyse ``n_frames`` evenly spaced frames of a video (bytes or a path) with the lab's engine.
 
     ``detect_every``: run MTCNN on every k-th sampled frame (1 = all) on a copy whose longer side is
     ``detect_side``; ``progress(done, total)`` is called as work advances; setting ``cancel`` (an Event or a
-    callable returning True) stops the analysis with :class:`AnalysisCancelled`. Files beyond the limits
+    callable returning True) stops the analysis with :class:`AnalysisCancelled`. Faces smaller than
+    ``main_face_ratio`` × the main face do not count; ``aggregation`` names how frame scores are combined
+    (:data:`core.engine.video_decision.AGGREGATIONS`). Files beyond the limits
     (duration, frame size) raise :class:`core.engine.media.MediaError` with a message for the student.
     """
     limits = limits or lab.limits
@@ -229,17 +237,20 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
     timings["score"] = time.perf_counter() - t0
 
     verdict = lab.detector.verdict
+    counted = counted_faces([[f.size for f in faces] for faces in per_frame], main_face_ratio)
+    per_face: list[list[float]] = [[] for _ in frames]
+    for (t, _j), p in zip(owners, probs):
+        per_face[t].append(float(p))
+    frame_probs = frame_scores(per_face, counted)
     faces_out: list[list[FrameFace]] = [[] for _ in frames]
-    frame_probs = np.full(len(frames), np.nan, np.float32)
     best_crop: dict[int, tuple[float, int]] = {}
     for k, ((t, j), p) in enumerate(zip(owners, probs)):
         f = per_frame[t][j]
         faces_out[t].append(FrameFace(box=f.box * to_video, landmarks=f.landmarks * to_video, fake_prob=float(p),
-                                      verdict=verdict(float(p)), detected=was_detected[t]))
-        if not np.isfinite(frame_probs[t]) or p > frame_probs[t]:
-            frame_probs[t] = p
+                                      verdict=verdict(float(p)), detected=was_detected[t], counted=bool(counted[t][j])))
+        if counted[t][j] and (t not in best_crop or p > best_crop[t][0]):
             best_crop[t] = (float(p), k)
-    score = float(np.nanmean(frame_probs)) if np.isfinite(frame_probs).any() else None
+    score = video_score(frame_probs, aggregation)
 
     preview = [shrink_to_longest(f, PREVIEW_SIDE)[0] for f in frames]
     preview_scale = preview[0].shape[1] / info.width
@@ -263,18 +274,20 @@ def analyze_video(lab, source: Source, *, n_frames: int = 32, detect_every: int 
         detect_every=detect_every, detect_side=detect_side, likely_real_below=meta.likely_real_below,
         likely_manipulated_from=meta.likely_manipulated_from, model_trained=lab.trained,
         model_version=meta.version, timings_s=timings, frames=preview if keep_frames else None,
-        preview_scale=preview_scale,
+        preview_scale=preview_scale, aggregation=aggregation,
     )
 
 
 def _draw(frame: np.ndarray, faces: list[FrameFace], scale: float, thumb: bool = False) -> np.ndarray:
     """Boxes in verdict colours (and, unless ``thumb``, score labels) on a copy of a preview frame."""
-    from core.engine.draw import NEUTRAL, VERDICT_COLOURS, draw_faces
+    from core.engine.draw import NOT_COUNTED, NEUTRAL, VERDICT_COLOURS, draw_faces
     from core.engine.verdict import score_points
 
-    labels = None if thumb else [f"{score_points(f.fake_prob)} {f.verdict}" for f in faces]
+    # A face too small to count gets a grey box and no score: it does not take part in the decision.
+    labels = None if thumb else [f"{score_points(f.fake_prob)} {f.verdict}" if f.counted else "small: not counted"
+                                 for f in faces]
     return draw_faces(frame, [f.box * scale for f in faces], None, labels,
-                      [VERDICT_COLOURS.get(f.verdict, NEUTRAL) for f in faces])
+                      [VERDICT_COLOURS.get(f.verdict, NEUTRAL) if f.counted else NOT_COUNTED for f in faces])
 
 
 def annotate_video(report: VideoReport, frames: Sequence[np.ndarray] | None = None, *, fps: float | None = None) -> bytes:
@@ -319,6 +332,7 @@ def report_dict(report: VideoReport) -> dict:
                   "likely_manipulated_from": report.likely_manipulated_from},
         "analysis": {"sampled_frames": len(report.frame_indices), "frames_with_faces": report.frames_with_faces,
                      "detect_every": report.detect_every, "detect_side": report.detect_side,
+                     "aggregation": report.aggregation,
                      "timings_s": {k: round(v, 3) for k, v in report.timings_s.items()}},
         "score": num(report.score),
         "verdict": report.verdict,
@@ -326,7 +340,8 @@ def report_dict(report: VideoReport) -> dict:
                                     "fake_prob": num(s.fake_prob)} for s in report.top],
         "frames": [{"frame_index": int(fi), "time_s": round(float(ts), 3), "frame_score": num(p),
                     "faces": [{"box": [round(float(v), 1) for v in f.box], "fake_prob": num(f.fake_prob),
-                               "verdict": f.verdict, "detected": f.detected} for f in faces]}
+                               "verdict": f.verdict, "detected": f.detected, "counted": f.counted}
+                              for f in faces]}
                    for fi, ts, p, faces in zip(report.frame_indices, report.times_s, report.frame_probs, report.faces)],
     }
 
@@ -340,14 +355,14 @@ def report_csv(report: VideoReport) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["frame_index", "time_s", "frame_score", "face", "x1", "y1", "x2", "y2", "fake_prob", "verdict",
-                "detected"])
+                "detected", "counted"])
     for fi, ts, p, faces in zip(report.frame_indices, report.times_s, report.frame_probs, report.faces):
         fs = "" if not np.isfinite(p) else f"{p:.6f}"
         if not faces:
-            w.writerow([int(fi), f"{ts:.3f}", fs, "", "", "", "", "", "", "", ""])
+            w.writerow([int(fi), f"{ts:.3f}", fs, "", "", "", "", "", "", "", "", ""])
         for j, f in enumerate(faces):
             w.writerow([int(fi), f"{ts:.3f}", fs, j + 1, *(f"{v:.1f}" for v in f.box), f"{f.fake_prob:.6f}",
-                        f.verdict, int(f.detected)])
+                        f.verdict, int(f.detected), int(f.counted)])
     return buf.getvalue()
 
 

@@ -9,7 +9,8 @@ optionally ``media`` and ``kind``; with ``kind`` (or a ``--family-map`` JSON map
 figures are broken down per family. An image's score is the highest face score in it (the app's rule);
 a video's is the mean of its frame scores, and each sampled frame also counts as a frame-level item.
 Items where no face is found get no score and are counted separately. Writes ``scores.csv``,
-``roc.html`` (plotly) and ``summary.json`` under ``--out``; the last line printed is one JSON object.
+``roc.html`` (plotly), ``summary.json`` and ``video_faces.jsonl`` (every video face's score and size, for
+``python -m core.training.video_rules``) under ``--out``; the last line printed is one JSON object.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Item:
     score: float = math.nan
     n_faces: int = 0
     frame_scores: list[float] = field(default_factory=list)
+    # videos: per sampled frame, every face's (fake score, size in px) — to compare decision rules afterwards
+    frame_faces: list[list[tuple[float, float]]] = field(default_factory=list)
     error: str = ""
 
 
@@ -77,6 +80,8 @@ def score_item(lab: Lab, item: Item, n_frames: int = 32) -> None:
             item.frame_scores = [float(p) for p in probs if np.isfinite(p)]
             item.n_faces = len(item.frame_scores)
             item.score = float(report.score) if report.score is not None else math.nan
+            item.frame_faces = [[(round(f.fake_prob, 6), round(float(max(f.box[2] - f.box[0], f.box[3] - f.box[1])), 1))
+                                 for f in faces] for faces in report.faces]
         else:
             report = lab.analyze_image(load_image(item.path))
             item.n_faces = len(report.faces)
@@ -164,6 +169,15 @@ def write_scores(items: list[Item], path: Path) -> None:
         for i in items:
             w.writerow([i.name, i.label, i.kind, i.media,
                         "" if not np.isfinite(i.score) else f"{i.score:.6f}", i.n_faces, i.error])
+
+
+def write_video_faces(items: list[Item], path: Path) -> None:
+    """One JSON line per video: name, label, families and per-frame ``[[score, size], ...]`` of every face."""
+    with path.open("w", encoding="utf-8") as f:
+        for i in items:
+            if i.media == "video" and not i.error:
+                f.write(json.dumps({"path": i.name, "label": i.label, "families": i.families,
+                                    "frames": i.frame_faces}) + "\n")
 
 
 def write_roc_html(items: list[Item], path: Path, title: str) -> None:
@@ -271,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
         score_item(lab, item, args.frames)
     summary = summarise(items, lab)
     write_scores(items, args.out / "scores.csv")
+    write_video_faces(items, args.out / "video_faces.jsonl")
     write_roc_html(items, args.out / "roc.html", f"Deepfake Lab detector {lab.detector.meta.version}")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps({k: summary[k] for k in ("frame_auc", "video_auc", "image_auc", "n_items")} | {

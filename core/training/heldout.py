@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> None:
 
     det = load_detector(args.model or model_path(), device="cpu")
     cfg = TrainConfig.from_run(args.run)
-    _, (images, boxes, lms), _ = load_split(cfg)
+    _, val, _ = load_split(cfg)
+    images, boxes, lms = val.images, val.boxes, val.landmarks
     pick = np.random.default_rng(cfg.seed).choice(len(images), min(args.faces, len(images)), replace=False)
     result = {"version": det.meta.version, "threshold": det.meta.likely_manipulated_from,
               "conditions": conditions(det, [images[i] for i in pick], boxes[pick], lms[pick], margin=cfg.margin)}

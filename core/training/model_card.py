@@ -14,6 +14,8 @@ from pathlib import Path
 
 from core.config import ROOT, model_path
 from core.engine.detector import load_detector
+from core.engine.video_decision import DEFAULT_AGGREGATION, MAIN_FACE_RATIO
+from core.training.ablation import load_rows, render_table
 
 CARD_JSON = ROOT / "models" / "model_card.json"
 CARD_MD = ROOT / "models" / "MODEL_CARD.md"
@@ -25,6 +27,16 @@ def load_card(path: Path | None = None) -> dict | None:
     if not path.exists():
         return None
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _training_data(t: dict) -> str:
+    text = (f"Labeled Faces in the Wild (deep-funneled), {t.get('train_photos')} photos for training and "
+            f"{t.get('val_photos')} photos of {t.get('val_people')} held-out people for validation")
+    if t.get("video_faces"):
+        text += (f"; {t['video_faces']} main-face regions from {t.get('video_groups')} real videos / actors "
+                 f"(`faces/video-real`: FaceForensics++ YouTube originals at c23 and DeepFakeDetection actors at c40), "
+                 f"{t.get('val_video_faces')} of them from held-out videos for validation")
+    return text + "; real faces only, fakes made on the fly by self-blending"
 
 
 def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, bench: Path | None,
@@ -43,9 +55,9 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
         "training": t,
         "val_auc_selfblend": t.get("val_auc_selfblend_heldout_people"),
         "train_minutes": t.get("train_minutes"),
-        "training_data": (f"Labeled Faces in the Wild (deep-funneled), {t.get('train_photos')} photos for training and "
-                          f"{t.get('val_photos')} photos of {t.get('val_people')} held-out people for validation; "
-                          "real faces only, fakes made on the fly by self-blending"),
+        "training_data": _training_data(t),
+        "video_decision": {"min_face_ratio": MAIN_FACE_RATIO, "aggregation": DEFAULT_AGGREGATION},
+        "ablation": load_rows(),
     }
     if eval_dir and (eval_dir / "summary.json").exists():
         s = json.loads((eval_dir / "summary.json").read_text())
@@ -176,6 +188,7 @@ def render_markdown(card: dict) -> str:
             f"images); nested cross-validated AUC {_fmt(spec.get('cv_auc_mean'))} ± {_fmt(spec.get('cv_auc_std'))}. "
             "A modest, teaching-grade signal, shown beside the face-swap detector with a label of what each detects.",
         ]
+    lines += _ablation_section(card)
     lines += ["", *_targets_section(card)]
     lines += [
         "",
@@ -211,8 +224,30 @@ def render_markdown(card: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-TARGETS = {"val_auc_selfblend": 0.92, "forward_ms_per_face": 15.0, "checkpoint_mb": 20.0, "family_auc": 0.75,
-           "fairness_ratio": 1.5}
+TARGETS = {"val_auc_selfblend": 0.92, "forward_ms_per_face": 25.0, "checkpoint_mb": 20.0, "family_auc": 0.75,
+           "fairness_ratio": 1.5, "dfdc_real_flagged": 0.10}
+# Face swaps with a visible blend must be caught well; re-enactment (Face2Face) blends little.
+FAMILY_TARGETS = {"FF++ c23 Deepfakes (video)": 0.90, "FF++ c23 FaceSwap (video)": 0.90,
+                  "FF++ c23 Face2Face (video)": 0.75}
+
+
+def _ablation_section(card: dict) -> list[str]:
+    """Every measured change on the same dev data (``python -m core.training.ablation``), and the video rule in use."""
+    rows, rule = card.get("ablation"), card.get("video_decision")
+    lines = []
+    if rule:
+        lines += ["", "## Video decisions",
+                  f"A frame's score is its highest-scoring face among faces at least {rule['min_face_ratio']:g}× the size "
+                  f"of the video's main face (smaller boxes are background faces or false detections); the video's "
+                  f"score is the **{rule['aggregation']}** of its frame scores. Chosen by the measurements below "
+                  "(`python -m core.training.video_rules`), on the same 54 dev videos it is reported on: expect a "
+                  "little less on unseen videos."]
+    if rows:
+        lines += ["", "## Ablation: each change measured on the same dev data", "",
+                  "FF++ columns are video-level AUC on `dev-eval/ffpp-c23` (each method's fakes against all 14 "
+                  "originals); DFDC columns are the 2,000 `dev-eval/dfdc-faces` crops; *flagged* means read as "
+                  "*likely manipulated*. Empty cells were not measured for that row.", "", *render_table(rows)]
+    return lines
 
 
 def _heldout_section(card: dict) -> list[str]:
@@ -275,13 +310,13 @@ def _targets_section(card: dict) -> list[str]:
             "n/a" if fwd is None else f"{fwd:.1f} ms", None if fwd is None else fwd <= TARGETS["forward_ms_per_face"]),
         row("checkpoint size", f"≤ {TARGETS['checkpoint_mb']:.0f} MB", "n/a" if size is None else f"{size:.1f} MB",
             None if size is None else size <= TARGETS["checkpoint_mb"]),
-        *[row(f"dev-eval AUC, {name}", f"> {TARGETS['family_auc']}", _fmt(auc), auc > TARGETS["family_auc"])
-          for name, auc in fams.items()],
+        *[row(f"dev-eval AUC, {name}", f"≥ {FAMILY_TARGETS.get(name, TARGETS['family_auc'])}", _fmt(auc),
+              auc >= FAMILY_TARGETS.get(name, TARGETS["family_auc"])) for name, auc in fams.items()],
         *[row(f"tight real crops flagged: {name}", f"≤ {TIGHT_CROP_FPR:.1%}", _fmt(fpr, True),
               fpr <= TIGHT_CROP_FPR) for name, fpr in tight_crop_fprs(card).items()],
         row("UTKFace false alarms, worst gender/race group vs overall", f"≤ {TARGETS['fairness_ratio']}×",
             _fmt(ratio), None if ratio is None else ratio <= TARGETS["fairness_ratio"]),
-        row("held-out face-swap videos: frame / video AUC", "≥ 0.88 / ≥ 0.93",
+        row("held-out face-swap videos: frame / video AUC", "≥ 0.80 / ≥ 0.85",
             "not measured here (kept outside the repo on purpose)", None),
     ]
     return [

@@ -23,9 +23,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from core.engine.detector import BlendNet, Detector, DetectorMeta, fit_temperature, save_detector
-from core.engine.faces import DEFAULT_CROP_SIZE, DEFAULT_MARGIN, FaceExtractor, crop_face
+from core.engine.detector import BlendNet, DetectorMeta, fit_temperature, load_detector, save_detector
+from core.engine.faces import DEFAULT_CROP_SIZE, DEFAULT_MARGIN, crop_face
 from core.fakes.forge import self_blend
+from core.training.augment import degrade, tighten
+from core.training.datasets import FacePool, group_split, person_split, photo_faces, video_faces
+
+__all__ = ["TrainConfig", "PairStream", "train", "export", "load_split", "person_split", "auc"]
 
 
 @dataclass
@@ -45,6 +49,11 @@ class TrainConfig:
     seed: int = 1234
     tight_crop_p: float = 0.15
     ema_decay: float = 0.999  # exponential moving average of the weights, validated beside the raw ones; 0 = off
+    video_data: str = ""  # folder of real videos (with videos.csv); empty = photos only
+    video_fraction: float = 0.5  # share of each batch drawn from video faces when video_data is set
+    frames_per_video: int = 50
+    codec_p: float = 0.0  # chance of an H.264 round trip per crop (see core.training.augment.degrade)
+    init: str = ""  # start a new run from these weights (a .safetensors detector or a .pt state) with a fresh schedule
 
     @classmethod
     def from_run(cls, run: str | Path) -> "TrainConfig":
@@ -54,94 +63,6 @@ class TrainConfig:
 
 
 # ------------------------------------------------------------------------------------------ data
-
-
-def person_split(paths: list[Path], val_fraction: float, seed: int) -> np.ndarray:
-    """Boolean (N,) "is validation" by person (LFW folder name), stable across runs and machines."""
-    def bucket(name: str) -> float:
-        h = hashlib.sha256(f"{seed}:{name}".encode()).digest()
-        return int.from_bytes(h[:8], "little") / 2**64
-    return np.array([bucket(p.parent.name) < val_fraction for p in paths])
-
-
-def detect_dataset(data: Path, cache: Path) -> dict[str, np.ndarray]:
-    """Find the central face of every photo with the app's FaceExtractor; cached in ``cache`` (npz)."""
-    if cache.exists():
-        z = np.load(cache, allow_pickle=False)
-        return {k: z[k] for k in z.files}
-    from tqdm import tqdm
-
-    from core.engine.media import load_image
-
-    paths = sorted(p for p in data.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-    extractor = FaceExtractor(detect_side=None)
-    keep_paths, boxes, lms = [], [], []
-    by_shape: dict[tuple, list[tuple[Path, np.ndarray]]] = {}
-    for p in tqdm(paths, desc="detecting faces", unit="img"):
-        try:
-            img = load_image(p)
-        except ValueError:
-            continue
-        by_shape.setdefault(img.shape, []).append((p, img))
-        group = by_shape[img.shape]
-        if len(group) == 32:
-            _detect_group(extractor, group, keep_paths, boxes, lms)
-            group.clear()
-    for group in by_shape.values():
-        if group:
-            _detect_group(extractor, group, keep_paths, boxes, lms)
-    out = {"paths": np.array([str(p) for p in keep_paths]), "boxes": np.array(boxes, np.float32),
-           "landmarks": np.array(lms, np.float32)}
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, **out)
-    return out
-
-
-def _detect_group(extractor, group, keep_paths, boxes, lms):
-    results = extractor.detect_batch([img for _, img in group], crops=False)
-    for (p, img), faces in zip(group, results):
-        if not faces:
-            continue
-        h, w = img.shape[:2]
-        centre = np.array([w / 2, h / 2])
-        # The photo's subject: the face nearest the centre among the larger ones.
-        best = min(faces, key=lambda f: np.linalg.norm((f.box[:2] + f.box[2:]) / 2 - centre) - 0.5 * f.size)
-        keep_paths.append(p)
-        boxes.append(best.box)
-        lms.append(best.landmarks)
-
-
-def tighten(img: np.ndarray, box: np.ndarray, lm: np.ndarray, rng: np.random.Generator):
-    """Cut the photo close around the face, as profile pictures and pre-cropped clips are, so the crop
-    reaches past the border and is padded — for real faces and fakes alike."""
-    h, w = img.shape[:2]
-    bw, bh = box[2] - box[0], box[3] - box[1]
-    pad = rng.uniform(0.0, 0.25, size=4) * np.array([bw, bh, bw, bh])
-    x1, y1 = int(max(0, box[0] - pad[0])), int(max(0, box[1] - pad[1]))
-    x2, y2 = int(min(w, box[2] + pad[2])), int(min(h, box[3] + pad[3]))
-    if x2 - x1 < 16 or y2 - y1 < 16:
-        return img, box, lm
-    off = np.array([x1, y1], np.float32)
-    return img[y1:y2, x1:x2], box - np.tile(off, 2), lm - off
-
-
-def degrade(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Real-world damage applied independently to real and fake crops: JPEG, down/up-scaling, blur, noise."""
-    out = crop
-    s = out.shape[0]
-    if rng.random() < 0.15:
-        f = rng.uniform(0.4, 0.9)
-        small = cv2.resize(out, (max(8, int(s * f)),) * 2, interpolation=cv2.INTER_AREA)
-        out = cv2.resize(small, (s, s), interpolation=cv2.INTER_LINEAR)
-    if rng.random() < 0.1:
-        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.3, 1.0))
-    if rng.random() < 0.1:
-        noise = rng.normal(0, rng.uniform(1, 6), out.shape)
-        out = np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-    if rng.random() < 0.3:
-        ok, enc = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(50, 96))])
-        out = cv2.imdecode(enc, cv2.IMREAD_UNCHANGED)
-    return out
 
 
 def make_pair(img, box, lm, rng, cfg: TrainConfig, augment: bool = True):
@@ -158,15 +79,22 @@ def make_pair(img, box, lm, rng, cfg: TrainConfig, augment: bool = True):
     if augment:
         if rng.random() < 0.5:
             real_c, fake_c = real_c[:, ::-1], fake_c[:, ::-1]
-        real_c, fake_c = degrade(real_c, rng), degrade(fake_c, rng)
+        real_c, fake_c = degrade(real_c, rng, cfg.codec_p), degrade(fake_c, rng, cfg.codec_p)
     return np.ascontiguousarray(real_c), np.ascontiguousarray(fake_c)
 
 
 class PairStream(torch.utils.data.IterableDataset):
-    """Batches for steps start..steps-1; batch k depends only on (seed, k)."""
+    """Batches for steps start..steps-1; batch k depends only on (seed, k).
 
-    def __init__(self, images, boxes, lms, cfg: TrainConfig, start: int):
-        self.images, self.boxes, self.lms, self.cfg, self.start = images, boxes, lms, cfg, start
+    ``pools``: the face pools to draw from and ``weights`` the share of each batch each one gives (one pool:
+    every face from it). Half of a batch is real crops, the other half their self-blends, in that order.
+    """
+
+    def __init__(self, pools: list[FacePool], cfg: TrainConfig, start: int, weights: list[float] | None = None):
+        self.pools = [p for p in pools if len(p)]
+        w = np.array([wt for p, wt in zip(pools, weights or [1.0] * len(pools)) if len(p)], np.float64)
+        self.cum = np.cumsum(w / w.sum())
+        self.cfg, self.start = cfg, start
 
     def __iter__(self):
         # DataLoader workers already run torch single-threaded; opencv is set to one thread in train()
@@ -174,18 +102,23 @@ class PairStream(torch.utils.data.IterableDataset):
         half = self.cfg.batch // 2
         for step in range(self.start, self.cfg.steps):
             rng = np.random.default_rng([self.cfg.seed, step])
-            idx = rng.integers(0, len(self.images), half)
-            pairs = [make_pair(self.images[i], self.boxes[i], self.lms[i], rng, self.cfg) for i in idx]
+            if len(self.pools) == 1:
+                picks = [(self.pools[0], int(i)) for i in rng.integers(0, len(self.pools[0]), half)]
+            else:
+                which = np.searchsorted(self.cum, rng.random(half), side="right").clip(0, len(self.pools) - 1)
+                picks = [(self.pools[k], int(rng.integers(0, len(self.pools[k])))) for k in which]
+            pairs = [make_pair(p.images[i], p.boxes[i], p.landmarks[i], rng, self.cfg) for p, i in picks]
             x = np.stack([p[0] for p in pairs] + [p[1] for p in pairs])
             y = np.concatenate([np.zeros(half), np.ones(half)]).astype(np.float32)
             yield step, torch.from_numpy(x), torch.from_numpy(y)
 
 
-def validation_set(images, boxes, lms, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed held-out-people crops: each real face and its self-blend (degraded like the training data)."""
+def validation_set(pool: FacePool, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed held-out crops (people or videos never trained on): each real face and its self-blend, degraded
+    like the training data. Returns x (2M, S, S, 3) uint8 and y (2M,) float32 (0 real, 1 fake)."""
     rng = np.random.default_rng([cfg.seed, 10**9])
-    idx = rng.choice(len(images), size=min(cfg.val_faces, len(images)), replace=False)
-    pairs = [make_pair(images[i], boxes[i], lms[i], rng, cfg, augment=True) for i in idx]
+    idx = rng.choice(len(pool), size=min(cfg.val_faces, len(pool)), replace=False)
+    pairs = [make_pair(pool.images[i], pool.boxes[i], pool.landmarks[i], rng, cfg, augment=True) for i in idx]
     x = np.stack([p[0] for p in pairs] + [p[1] for p in pairs])
     y = np.concatenate([np.zeros(len(pairs)), np.ones(len(pairs))]).astype(np.float32)
     return x, y
@@ -213,18 +146,48 @@ def val_logits(model: nn.Module, x: np.ndarray, device: str) -> np.ndarray:
     return np.concatenate(out)
 
 
-def load_split(cfg: TrainConfig):
+def load_split(cfg: TrainConfig) -> tuple[list[FacePool], FacePool, dict]:
+    """Training pools (photos, then videos when ``cfg.video_data`` is set), the validation pool and a summary.
+
+    Photos split by person, videos by actor or video; validation faces come from both sources.
+    """
     data = Path(cfg.data)
-    det = detect_dataset(data, Path(cfg.run).parent / "cache" / f"detections_{data.name}.npz")
-    paths = [Path(p) for p in det["paths"]]
+    cache_dir = Path(cfg.run).parent / "cache"
+    photos, paths = photo_faces(data, cache_dir)
     is_val = person_split(paths, cfg.val_fraction, cfg.seed)
-    images = [cv2.cvtColor(cv2.imread(str(p), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) for p in paths]
-    pick = lambda m: ([images[i] for i in np.flatnonzero(m)], det["boxes"][m], det["landmarks"][m])
-    people = {p.parent.name for p in paths}
-    summary = {"dataset": data.name, "photos": len(paths), "people": len(people),
+    summary = {"dataset": data.name, "photos": len(paths), "people": len(set(photos.groups)),
                "train_photos": int((~is_val).sum()), "val_photos": int(is_val.sum()),
-               "val_people": len({p.parent.name for p, v in zip(paths, is_val) if v})}
-    return pick(~is_val), pick(is_val), summary
+               "val_people": len(set(photos.groups[is_val]))}
+    train_pools, val = [photos.subset(~is_val)], photos.subset(is_val)
+    if cfg.video_data:
+        videos = video_faces(Path(cfg.video_data), cache_dir, frames_per_video=cfg.frames_per_video)
+        v_val = group_split(videos.groups, max(cfg.val_fraction, 0.2), cfg.seed)
+        train_pools.append(videos.subset(~v_val))
+        val_v = videos.subset(v_val)
+        val = FacePool(val.images + val_v.images, np.concatenate([val.boxes, val_v.boxes]),
+                       np.concatenate([val.landmarks, val_v.landmarks]), np.concatenate([val.groups, val_v.groups]))
+        summary |= {"video_dataset": Path(cfg.video_data).name, "video_faces": len(videos),
+                    "video_groups": len(set(videos.groups)), "train_video_faces": int((~v_val).sum()),
+                    "val_video_faces": int(v_val.sum()), "val_video_groups": sorted(set(videos.groups[v_val]))}
+    return train_pools, val, summary
+
+
+def _batch_weights(cfg: TrainConfig, pools: list[FacePool]) -> list[float]:
+    if len(pools) == 1:
+        return [1.0]
+    return [1.0 - cfg.video_fraction, cfg.video_fraction]
+
+
+def _init_weights(model: nn.Module, path: str) -> None:
+    """Start from trained weights: a shipped detector (.safetensors) or a training state / best.pt (.pt)."""
+    if path.endswith(".safetensors"):
+        model.load_state_dict(load_detector(path, device="cpu").model.state_dict())
+        return
+    ck = torch.load(path, map_location="cpu", weights_only=True)
+    state = ck.get("ema", ck.get("model"))
+    if "ema" in ck:  # AveragedModel's state: "module."-prefixed weights plus a counter
+        state = {k.removeprefix("module."): v for k, v in state.items() if k.startswith("module.")}
+    model.load_state_dict(state)
 
 
 def train(cfg: TrainConfig, minutes: float | None) -> Path:
@@ -235,9 +198,12 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(cfg.seed)
     cv2.setNumThreads(1)
-    (tr_img, tr_box, tr_lm), (va_img, va_box, va_lm), summary = load_split(cfg)
-    x_val, y_val = validation_set(va_img, va_box, va_lm, cfg)
-    model = BlendNet(cfg.width).to(device).to(memory_format=torch.channels_last)
+    train_pools, val_pool, summary = load_split(cfg)
+    x_val, y_val = validation_set(val_pool, cfg)
+    model = BlendNet(cfg.width)
+    if cfg.init and not (run / "last.pt").exists():
+        _init_weights(model, cfg.init)
+    model = model.to(device).to(memory_format=torch.channels_last)
     # The weights' moving average is less noisy than the last step's weights, which matters most while the
     # learning rate is still high (runs here are cut into sessions and often stop mid-schedule).
     ema = (torch.optim.swa_utils.AveragedModel(
@@ -266,7 +232,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
     (run / "config.json").write_text(json.dumps({**asdict(cfg), "data_summary": summary}, indent=2))
     meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width)
     loss_fn = nn.BCEWithLogitsLoss()
-    stream = PairStream(tr_img, tr_box, tr_lm, cfg, start)
+    stream = PairStream(train_pools, cfg, start, _batch_weights(cfg, train_pools))
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4,
                                          persistent_workers=False)
     t0, deadline = time.time(), (time.time() + minutes * 60 if minutes else None)
@@ -334,8 +300,8 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     model = BlendNet(cfg.width)
     model.load_state_dict(best["model"])
     model = model.to(memory_format=torch.channels_last).eval()
-    _, (va_img, va_box, va_lm), summary = load_split(cfg)
-    x_val, y_val = validation_set(va_img, va_box, va_lm, cfg)
+    _, val_pool, summary = load_split(cfg)
+    x_val, y_val = validation_set(val_pool, cfg)
     z = val_logits(model, x_val, device)
     temperature = fit_temperature(z, y_val)
     p = 1 / (1 + np.exp(-z / temperature))
@@ -350,11 +316,13 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     meta = DetectorMeta(
         input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, temperature=temperature,
         likely_real_below=round(t_low, 4), likely_manipulated_from=round(t_high, 4), trained=True,
-        version=f"sbi-{cfg.input_size}px-step{best['step']}",
+        version=f"sbi-{cfg.input_size}px-{'video-' if cfg.video_data else ''}step{best['step']}",
         training={**summary, "method": "self-blended images (Shiohara & Yamasaki, CVPR 2022)",
                   "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
                   "train_minutes": round(elapsed / 60, 1),
+                  "recipe": {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction", "lr")
+                             } | {"initialised_from": Path(cfg.init).name if cfg.init else None},
                   "hardware": "cuda" if torch.cuda.is_available() else "2-core CPU",
                   "val_fpr_at_high": float(np.mean(p[y_val == 0] >= t_high)),
                   "val_tpr_at_high": float(np.mean(p[y_val == 1] >= t_high))},
@@ -375,11 +343,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=TrainConfig.seed)
     ap.add_argument("--minutes", type=float, default=None, help="stop (checkpointed) after this long; rerun to resume")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
+    ap.add_argument("--video-data", default="", help="folder of real videos (videos.csv lists them) mixed into batches")
+    ap.add_argument("--video-fraction", type=float, default=TrainConfig.video_fraction,
+                    help="share of each batch taken from video faces")
+    ap.add_argument("--codec-p", type=float, default=TrainConfig.codec_p, help="chance of an H.264 round trip per crop")
+    ap.add_argument("--input-size", type=int, default=TrainConfig.input_size, help="detector input side in pixels")
+    ap.add_argument("--margin", type=float, default=TrainConfig.margin, help="crop margin around the face box")
+    ap.add_argument("--init", default="", help="start from these weights (.safetensors or .pt) with a fresh schedule")
+    ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every, help="validate and checkpoint every N steps")
     ap.add_argument("--export", type=Path, default=None, help="calibrate the run's best checkpoint and write it here")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed)
+    cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
+                      video_data=args.video_data, video_fraction=args.video_fraction, codec_p=args.codec_p,
+                      input_size=args.input_size, margin=args.margin, init=args.init, eval_every=args.eval_every)
     if args.export:
         export(cfg, args.export)
     else:
