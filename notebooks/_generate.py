@@ -404,6 +404,7 @@ from core.engine.explain import explain, overlay
 from core.engine.faces import SAMPLES, FaceExtractor, crop_face, load_sample
 from core.engine.media import MediaError, load_image
 from core.fakes.forge import ForgeSettings, self_blend
+from core.training.datasets import FacePool
 from core.training.train import PairStream, TrainConfig, auc, make_pair, person_split, to_input, val_logits
 
 torch.set_num_threads(torch_threads())
@@ -500,7 +501,8 @@ model = BlendNet(WIDTH).to(memory_format=torch.channels_last)
 optimiser = torch.optim.AdamW(model.parameters(), lr=LR, weight_decay=cfg.weight_decay)
 schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=LR, total_steps=STEPS)
 loss_fn = torch.nn.BCEWithLogitsLoss()
-stream = PairStream([windows[i] for i in train_idx], boxes[train_idx], landmarks[train_idx], cfg, start=0)
+train_pool = FacePool([windows[i] for i in train_idx], boxes[train_idx], landmarks[train_idx], np.array(people)[train_idx])
+stream = PairStream([train_pool], cfg, start=0)
 
 history, running = [], []
 fig, (ax_loss, ax_auc) = plt.subplots(1, 2, figsize=(11, 3.6))
