@@ -9,7 +9,9 @@ ADDRESS ?= localhost
 # Extra streamlit options, e.g. STREAMLIT_ARGS="--server.sslCertFile cert.pem --server.sslKeyFile key.pem"
 STREAMLIT_ARGS ?=
 
-.PHONY: setup run test bench
+SCALE_STAMP := $(VENV)/.installed-scale
+
+.PHONY: setup setup-scale run test bench
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,11 +22,19 @@ $(STAMP): requirements.txt requirements-nodeps.txt
 
 setup: $(STAMP)
 
+# Ray for batch evaluation on a cluster (requirements-scale.txt): not part of the classroom install, but the
+# tests cover it, so `make test` installs it too.
+$(SCALE_STAMP): $(STAMP) requirements-scale.txt
+	$(PY) -m pip install --quiet -r requirements-scale.txt
+	@touch $(SCALE_STAMP)
+
+setup-scale: $(SCALE_STAMP)
+
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) $(STREAMLIT_ARGS)
 
-test: setup
+test: setup setup-scale
 	$(PY) -m pytest -q
 
-bench: setup
+bench: setup setup-scale
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
