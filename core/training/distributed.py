@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import math
+import os
+import sys
 from dataclasses import fields
 from pathlib import Path
 from typing import Callable, Iterable
@@ -73,6 +74,11 @@ def read_journal(out_dir: Path, settings: dict) -> dict[str, dict]:
     return done
 
 
+def _plain(value):
+    """numpy scalars and arrays (and anything else score_item may record) as JSON can hold them."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
+
+
 class _Writer:
     """Appends finished items to the journal and to scores.csv, flushed at once so a kill loses nothing."""
 
@@ -90,7 +96,7 @@ class _Writer:
 
     def add(self, item: Item) -> None:
         result = {name: getattr(item, name) for name in _result_fields()}
-        self._journal.write(json.dumps({"key": _key(item), "result": result}) + "\n")
+        self._journal.write(json.dumps({"key": _key(item), "result": result}, default=_plain) + "\n")
         self._csv.writerow([item.name, item.label, item.kind, item.media,
                             "" if not math.isfinite(item.score) else f"{item.score:.6f}", item.n_faces, item.error])
         for f in (self._journal, self._csv_file):
@@ -110,6 +116,8 @@ def _worker_class(cpus: float):
         """One Lab for the life of the worker; scores one item a call."""
 
         def __init__(self, model: str | None):
+            # The lab sizes torch's threads from the machine's cores; a worker owns only its share of them.
+            os.environ.setdefault("LAB_TORCH_THREADS", str(max(1, int(cpus))))
             from core.engine.analysis import load_lab
 
             self.lab = load_lab(Path(model) if model else None, allow_untrained=True)
@@ -165,7 +173,8 @@ def score_on_ray(items: list[Item], out_dir: Path, *, address: str | None = None
             for name, value in result.items():
                 setattr(item, name, value)
     if done:
-        print(f"resuming: {len(items) - len(todo)} of {len(items)} items already scored in {out_dir / JOURNAL}")
+        print(f"resuming: {len(items) - len(todo)} of {len(items)} items already scored in {out_dir / JOURNAL}",
+              file=sys.stderr)
     writer = _Writer(out_dir, settings, resuming=bool(done) or (out_dir / JOURNAL).exists())
     try:
         if todo:
