@@ -163,7 +163,7 @@ def _browser_page(browser, base_url: str, route: str | None = None):
     if route is not None:
         context.add_cookies([{"name": "lab_route", "value": route, "url": base_url}])
     page = context.new_page()
-    page.set_default_timeout(120_000)  # a loaded 2-core machine: the first run of a page loads the models
+    page.set_default_timeout(600_000)  # generous for a starved shared CPU; the first run of a page loads the models
     return page
 
 
@@ -186,7 +186,7 @@ def _answer(page, n: int, choice: str = "Fake") -> None:
     page.get_by_text(f"Picture {n + 1} of").wait_for()
 
 
-def _settled(page, seconds: float = 60) -> None:
+def _settled(page, seconds: float = 300) -> None:
     """Wait until the page's script run is over (Streamlit's status widget says "Running" or "Connecting")."""
     status = page.locator("[data-testid=stStatusWidget]")
     deadline = time.time() + seconds
@@ -238,7 +238,7 @@ def test_a_class_across_two_replicas_survives_losing_one(school, tmp_path):
             # Replica A dies while Ada looks at picture 3. Her browser reconnects through the proxy (to replica
             # B, the only one left); the new session there resumes her at picture 3 under her nickname.
             _step("replica A is killed while Ada looks at picture 3")
-            with ada.expect_websocket(lambda ws: "/_stcore/stream" in ws.url, timeout=120_000):
+            with ada.expect_websocket(lambda ws: "/_stcore/stream" in ws.url, timeout=300_000):
                 a["proc"].send_signal(signal.SIGKILL)
                 a["proc"].wait(timeout=30)
             _step("Ada's browser reconnected through the proxy")
@@ -250,9 +250,10 @@ def test_a_class_across_two_replicas_survives_losing_one(school, tmp_path):
             assert before <= after and len(after) == 6  # nothing lost, nothing twice
             assert [x.nickname for x in store.session_answers(session.id)].count("Ada") == 3
             _wait_for_answers(teacher, 6)
-            # Every request now reaches the surviving replica.
-            assert _get(f"{school['proxy']}/_stcore/health",
-                        cookie=f"lab_route={routes[a['addr']]}")[1]["X-Lab-Replica"] == b["addr"]
+            # Ada's route now ends on the surviving replica (nginx lists every replica it tried: after its
+            # fail_timeout it tries the dead one again first, then moves on).
+            tried = _get(f"{school['proxy']}/_stcore/health", cookie=f"lab_route={routes[a['addr']]}")[1]
+            assert tried["X-Lab-Replica"].split(", ")[-1] == b["addr"]
             _step("done")
         except Exception:
             for name, page in pages.items():  # what each browser showed, for whoever reads the failure
@@ -270,7 +271,7 @@ def test_a_class_across_two_replicas_survives_losing_one(school, tmp_path):
             store.close()
 
 
-def _wait_for_answers(teacher, n: int, seconds: float = 90) -> None:
+def _wait_for_answers(teacher, n: int, seconds: float = 300) -> None:
     deadline = time.time() + seconds
     while _teacher_answers(teacher) != n and time.time() < deadline:
         time.sleep(1)
