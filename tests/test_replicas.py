@@ -48,7 +48,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url: str, cookie: str | None = None, timeout: float = 3):
+def _get(url: str, cookie: str | None = None, timeout: float = 30):
     """(status, headers) of a GET; ``headers.get_all("Set-Cookie")`` lists every cookie set."""
     req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     with urllib.request.urlopen(req, timeout=timeout) as r:
