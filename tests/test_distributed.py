@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 
 import cv2
 import numpy as np
@@ -21,9 +22,17 @@ FRAMES = 3
 
 @pytest.fixture(scope="module")
 def ray_local():
+    # One torch thread in the local run and in every worker (a worker's default), so both add up the same floats
+    # in the same order; the workers inherit this environment from the Ray started here.
+    before = os.environ.get("LAB_TORCH_THREADS")
+    os.environ["LAB_TORCH_THREADS"] = "1"
     distributed.connect(num_cpus=2)
     yield
     ray.shutdown()
+    if before is None:
+        os.environ.pop("LAB_TORCH_THREADS", None)
+    else:
+        os.environ["LAB_TORCH_THREADS"] = before
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +64,7 @@ def manifest(tmp_path_factory, lab, grace, astronaut):
 
 
 @pytest.fixture(scope="module")
-def local_run(manifest, tmp_path_factory):
+def local_run(ray_local, manifest, tmp_path_factory):
     out = tmp_path_factory.mktemp("local")
     evaluate.main(["--manifest", str(manifest), "--out", str(out), "--frames", str(FRAMES)])
     return out
