@@ -14,7 +14,9 @@ JUPYTER_ARGS ?=
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
-.PHONY: setup run test bench notebooks jupyter
+SCALE_STAMP := $(VENV)/.installed-scale
+
+.PHONY: setup setup-scale run test bench notebooks jupyter
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,13 +27,21 @@ $(STAMP): requirements.txt requirements-nodeps.txt
 
 setup: $(STAMP)
 
+# Ray for batch evaluation on a cluster (requirements-scale.txt): not part of the classroom install, but the
+# tests cover it, so `make test` installs it too.
+$(SCALE_STAMP): $(STAMP) requirements-scale.txt
+	$(PY) -m pip install --quiet -r requirements-scale.txt
+	@touch $(SCALE_STAMP)
+
+setup-scale: $(SCALE_STAMP)
+
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) $(STREAMLIT_ARGS)
 
-test: setup
+test: setup setup-scale
 	$(PY) -m pytest -q
 
-bench: setup
+bench: setup setup-scale
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 # Registers the venv's own kernel inside the venv (--sys-prefix) on every start: it records this venv's python

@@ -16,6 +16,8 @@ import torch  # noqa: E402
 
 torch.set_num_threads(1)  # the suite shares two cores with everything else
 
+from pg_server import pg_url  # noqa: E402,F401 - a throwaway PostgreSQL server for the modules that ask for it
+
 
 @pytest.fixture(scope="session")
 def lab():

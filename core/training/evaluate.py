@@ -267,6 +267,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames", type=int, default=32, help="frames sampled per video")
     ap.add_argument("--limit", type=int, default=None, help="evaluate only the first N items (smoke runs)")
     ap.add_argument("--out", type=Path, default=Path("runs/eval"))
+    ap.add_argument("--ray", nargs="?", const="", default=None, metavar="ADDRESS",
+                    help="score on Ray: a cluster's ADDRESS, or none for RAY_ADDRESS / a local Ray; an interrupted "
+                         "run resumes (see core.training.distributed)")
+    ap.add_argument("--ray-workers", type=int, default=None, help="Ray workers (default: one per cluster CPU)")
     args = ap.parse_args(argv)
 
     lab = load_lab(args.model, allow_untrained=True)
@@ -279,10 +283,16 @@ def main(argv: list[str] | None = None) -> None:
     family_map = json.loads(args.family_map.read_text()) if args.family_map else None
     items = items_from_manifest(args.manifest, family_map) if args.manifest else items_from_folder(args.folder)
     items = items[: args.limit] if args.limit else items
-    from tqdm import tqdm
+    if args.ray is not None:
+        from core.training.distributed import score_on_ray
 
-    for item in tqdm(items, desc="evaluating", unit="item"):
-        score_item(lab, item, args.frames)
+        score_on_ray(items, args.out, address=args.ray or None, model=args.model, n_frames=args.frames,
+                     workers=args.ray_workers, model_version=lab.detector.meta.version)
+    else:
+        from tqdm import tqdm
+
+        for item in tqdm(items, desc="evaluating", unit="item"):
+            score_item(lab, item, args.frames)
     summary = summarise(items, lab)
     write_scores(items, args.out / "scores.csv")
     write_video_faces(items, args.out / "video_faces.jsonl")
