@@ -210,7 +210,7 @@ def test_run_job_returns_the_result_and_polls_progress_from_the_page_thread():
 def test_a_job_past_its_time_limit_is_abandoned_with_a_message_and_told_to_stop(tmp_path, monkeypatch):
     """One crafted file must not keep a page (and its worker) waiting forever."""
     mark = tmp_path / "stopped"
-    monkeypatch.setenv("LAB_TEST_STOP_MARK", str(mark))
+    monkeypatch.setenv("DFLAB_TEST_STOP_MARK", str(mark))
 
     def script():
         import os
@@ -226,7 +226,7 @@ def test_a_job_past_its_time_limit_is_abandoned_with_a_message_and_told_to_stop(
         def stubborn():
             for _ in range(200):  # checks its cancel flag, as analyze_video does between frames
                 if cancel.wait(0.05):
-                    Path(os.environ["LAB_TEST_STOP_MARK"]).write_text("stopped")
+                    Path(os.environ["DFLAB_TEST_STOP_MARK"]).write_text("stopped")
                     return "stopped"
             return "finished"
 

@@ -42,10 +42,14 @@ def row_from_results(change: str, summary: dict, fairness: dict | None = None, b
     }
 
 
-def rows_from_rules(rules: dict, model: str | None, prefix: str = "video decision") -> list[dict]:
-    """Rows for each video decision rule measured by ``python -m core.training.video_rules``."""
+def rows_from_rules(rules: dict, model: str | None, prefix: str = "video decision",
+                    ratios: tuple[float, ...] | None = None) -> list[dict]:
+    """Rows for each video decision rule measured by ``python -m core.training.video_rules`` (only ``ratios``
+    of the main face when given)."""
     rows = []
     for r in rules["rules"]:
+        if ratios is not None and r["min_face_ratio"] not in ratios:
+            continue
         who = "every face" if r["min_face_ratio"] == 0 else f"faces ≥ {r['min_face_ratio']:g}× the main face"
         rows.append({"change": f"{prefix}: {who}, {r['aggregation']} of frames", "model": model,
                      "ffpp_video_auc": {m: r["families"].get(_ffpp_family(m)) for m in FFPP}})
@@ -93,13 +97,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--bench", type=Path, default=None, help="bench/detector.py output (last line JSON)")
     ap.add_argument("--change-from-rules", type=Path, default=None,
                     help="an evaluate --out folder with video_rules.json: one row per video decision rule")
+    ap.add_argument("--ratios", type=float, nargs="*", default=None, help="with --change-from-rules: only these ratios")
     ap.add_argument("--out", type=Path, default=ABLATION_JSON)
     args = ap.parse_args(argv)
     new = []
     if args.change_from_rules:
         summary = json.loads((args.change_from_rules / "summary.json").read_text())
         rules = json.loads((args.change_from_rules / "video_rules.json").read_text())
-        new += rows_from_rules(rules, summary.get("model_version"))
+        new += rows_from_rules(rules, summary.get("model_version"), ratios=tuple(args.ratios) if args.ratios else None)
     if args.change and args.eval:
         summary = json.loads((args.eval / "summary.json").read_text())
         fair = json.loads((args.fairness / "fairness.json").read_text()) if args.fairness else None
