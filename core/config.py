@@ -48,6 +48,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("LAB_TORCH_THREADS", "`cores // LAB_WORKERS`",
             "torch threads per analysis (workers × threads ≤ cores: more only slows a class down)"),
     Setting("LAB_QUEUE_LIMIT", "`40`", "analyses allowed to wait; beyond it a student is asked to try again in a moment"),
+    Setting("LAB_TRUSTED_PROXIES", "unset",
+            "reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the student's "
+            "address: set it behind nginx so per-student limits are per student, not per proxy"),
     Setting("LAB_CHROMIUM", "`/usr/bin/chromium`", "the browser the headless-browser tests and `bench/browsers.py` drive"),
 )}
 

@@ -326,3 +326,14 @@ def test_pooled_cache_says_the_lab_is_busy_then_works_on_try_again(full_pool):
     at.button(key="_lab_job_retry").click().run(timeout=30)
     assert not at.exception
     assert [s.value for s in at.success] == ["square 144"]
+
+
+def test_behind_a_trusted_proxy_the_client_is_the_address_the_proxy_saw():
+    from ui.jobs import forwarded_client
+
+    assert forwarded_client("127.0.0.1", "10.1.2.3", "127.0.0.1") == "10.1.2.3"
+    # A browser may send its own X-Forwarded-For; the proxy appends what it saw, and only that last entry counts.
+    assert forwarded_client("172.18.0.5", "6.6.6.6, 10.1.2.3", "172.16.0.0/12") == "10.1.2.3"
+    assert forwarded_client("10.9.9.9", "6.6.6.6", "172.16.0.0/12") == "10.9.9.9"  # not a trusted proxy: forged
+    assert forwarded_client("127.0.0.1", "10.1.2.3", None) == "127.0.0.1"  # no proxies trusted (the default)
+    assert forwarded_client("127.0.0.1", "not-an-address", "127.0.0.1") == "127.0.0.1"

@@ -89,7 +89,8 @@ def gallery_dir(tmp_path_factory, lab):
 def school(pg_url, gallery_dir, tmp_path_factory):
     """Two replicas and the proxy; yields a dict with their URLs and processes."""
     env = dict(os.environ, LAB_DATABASE_URL=pg_url, LAB_TEACHER_PASSCODE=PASSCODE, LAB_WORKERS="1",
-               LAB_TORCH_THREADS="1", STREAMLIT_SERVER_COOKIE_SECRET="shared-secret-of-this-test-school")
+               LAB_TORCH_THREADS="1", STREAMLIT_SERVER_COOKIE_SECRET="shared-secret-of-this-test-school",
+               LAB_TRUSTED_PROXIES="127.0.0.1")
     env.pop("LAB_GALLERY_DIR", None)
     Store(pg_url).close()  # the schema, made once (as compose's init service does)
     replicas = []
@@ -169,11 +170,15 @@ def _browser_page(browser, base_url: str, route: str | None = None):
 
 def _join(page, proxy_url: str, code: str, nickname: str) -> None:
     page.goto(f"{proxy_url}/quiz")
+    _fill_join(page, code, nickname)
+    page.get_by_text("Picture 1 of").wait_for()
+
+
+def _fill_join(page, code: str, nickname: str) -> None:
     page.get_by_text("With my class").click()
     page.get_by_label("Join code").fill(code)
     page.get_by_label("Nickname").fill(nickname)
     page.get_by_role("button", name="Join", exact=True).click()
-    page.get_by_text("Picture 1 of").wait_for()
 
 
 def _answer(page, n: int, choice: str = "Fake") -> None:
@@ -236,14 +241,17 @@ def test_a_class_across_two_replicas_survives_losing_one(school, tmp_path):
             assert len(before) == 4
 
             # Replica A dies while Ada looks at picture 3. Her browser reconnects through the proxy (to replica
-            # B, the only one left); the new session there resumes her at picture 3 under her nickname.
+            # B, the only one left), where she types the code and her nickname again: the seat's address is in
+            # PostgreSQL, not in A's memory, so B resumes her at picture 3 under her nickname.
             _step("replica A is killed while Ada looks at picture 3")
             with ada.expect_websocket(lambda ws: "/_stcore/stream" in ws.url, timeout=300_000):
                 a["proc"].send_signal(signal.SIGKILL)
                 a["proc"].wait(timeout=30)
             _step("Ada's browser reconnected through the proxy")
             _settled(ada)
+            _fill_join(ada, session.code, "Ada")
             ada.get_by_text("you are Ada").wait_for()
+            ada.get_by_text("Picture 3 of").wait_for()
             _answer(ada, 3)
             _answer(bo, 3, "Real")
             after = {(x.nickname, x.item_id, x.answer) for x in store.session_answers(session.id)}

@@ -171,3 +171,37 @@ def test_a_short_passcode_keeps_the_teacher_view_closed(monkeypatch, caplog):
         assert store_mod.passcode_too_short() and store_mod.teacher_passcode() is None
         assert check_passcode("12345678901") is False
     assert any("shorter than 12" in r.getMessage() for r in caplog.records)
+
+
+def test_a_seat_resumes_on_another_replica_and_survives_a_restart(tmp_path):
+    """Two servers on one database (replicas, or one restarted): the seat's address is in the database."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = Store(url), Store(url)
+    session = first.create_session(["a", "b"], title="shared")
+    part, _ = first.join(session.code, "kit", client="10.0.0.5")
+    again, _ = second.join(session.code, "kit", client="10.0.0.5")  # the other replica, same device
+    assert again.token == part.token
+    with pytest.raises(store_mod.StoreError, match="already uses the nickname"):
+        second.join(session.code, "kit", client="10.0.0.99")  # another device does not get the seat
+    first.close()
+    restarted = Store(url)
+    assert restarted.join(session.code, "kit", client="10.0.0.5")[0].token == part.token
+    assert restarted.schema_version() == store_mod.SCHEMA_VERSION == 2
+
+
+def test_a_version_1_database_gains_the_seat_column(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:  # the participants table as version 1 made it
+        db.executescript("""
+            CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME);
+            INSERT INTO schema_version VALUES (1, '2026-11-01 00:00:00');
+            CREATE TABLE class_sessions (id INTEGER PRIMARY KEY AUTOINCREMENT, code VARCHAR(16), title VARCHAR(120),
+                item_ids TEXT, model_version VARCHAR(120), is_open BOOLEAN, created_at DATETIME, closed_at DATETIME);
+            CREATE TABLE participants (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id INTEGER, nickname VARCHAR(24),
+                token VARCHAR(64) UNIQUE, joined_at DATETIME, UNIQUE (session_id, nickname));
+        """)
+    store = Store(f"sqlite:///{path}")
+    session = store.create_session(["a"], title="after the upgrade")
+    part, _ = store.join(session.code, "ada", client="10.0.0.7")
+    assert store.join(session.code, "ada", client="10.0.0.7")[0].token == part.token
+    assert store.schema_version() == 2

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import streamlit as st
 
+from core.config import setting
 from core.engine.jobs import LabBusy, get_pool
 from ui.errors import show_error
 
@@ -45,13 +46,35 @@ def client_key(ip: str | None, tab_id: str) -> str:
     return f"tab:{tab_id}"
 
 
+def forwarded_client(peer: str, forwarded_for: str, trusted: str | None) -> str:
+    """The client behind ``peer``: when ``peer`` is a trusted proxy (``trusted``: comma-separated addresses or
+    networks, e.g. ``127.0.0.1, 172.16.0.0/12``), the last ``X-Forwarded-For`` entry — the address that proxy
+    saw, which a browser cannot forge — else ``peer`` itself."""
+    if not trusted or not forwarded_for.strip():
+        return peer
+    try:
+        peer_ip = ipaddress.ip_address(peer)
+        nets = [ipaddress.ip_network(t.strip(), strict=False) for t in trusted.split(",") if t.strip()]
+        last = forwarded_for.split(",")[-1].strip()
+        ipaddress.ip_address(last)
+    except ValueError:
+        return peer
+    return last if any(peer_ip in net for net in nets) else peer
+
+
 def client_address() -> str | None:
-    """The browser's IP address as the server sees it (None without a request, e.g. in AppTest)."""
+    """The browser's IP address (None without a request, e.g. in AppTest). Behind a reverse proxy named in
+    ``LAB_TRUSTED_PROXIES`` it is the address the proxy saw (the last ``X-Forwarded-For`` entry), so per-student
+    limits do not lump a whole school together under the proxy's address."""
     try:
         ip = st.context.ip_address
+        headers = st.context.headers
     except Exception:  # noqa: BLE001 - no request context (bare scripts)
         return None
-    return ip if isinstance(ip, str) and ip else None  # AppTest hands back a mock object
+    if not (isinstance(ip, str) and ip):  # AppTest hands back a mock object
+        return None
+    forwarded = headers.get("X-Forwarded-For", "") if hasattr(headers, "get") else ""
+    return forwarded_client(ip, forwarded if isinstance(forwarded, str) else "", setting("LAB_TRUSTED_PROXIES"))
 
 
 def session_id() -> str:

@@ -42,7 +42,7 @@ from core.config import data_dir, setting
 
 log = logging.getLogger("lab.security")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or from a projector is typed right the first time.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 5
@@ -93,6 +93,9 @@ class ParticipantRow(Base):
     nickname: Mapped[str] = mapped_column(String(NICKNAME_MAX))
     token: Mapped[str] = mapped_column(String(64), unique=True)
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # The address that took the seat: only it may resume the seat by rejoining. In the database, not in a
+    # replica's memory, so a student whose replica died resumes on another one (schema version 2).
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     __table_args__ = (UniqueConstraint("session_id", "nickname", name="uq_participant_nickname"),)
 
 
@@ -111,8 +114,17 @@ class AnswerRow(Base):
     __table_args__ = (UniqueConstraint("participant_id", "item_id", name="uq_answer_once"),)
 
 
-# Each entry upgrades the schema from version i to i + 1. Version 1 is the tables above.
-MIGRATIONS: list = [lambda conn: Base.metadata.create_all(conn)]
+def _add_seat_client(conn) -> None:
+    """Version 2: ``participants.client`` (databases made by version 1 lack it; new ones have it already)."""
+    from sqlalchemy import inspect
+
+    if "client" not in {c["name"] for c in inspect(conn).get_columns("participants")}:
+        conn.execute(text("ALTER TABLE participants ADD COLUMN client VARCHAR(64)"))
+
+
+# Each entry upgrades the schema from version i to i + 1. Version 1 is the tables above (without the seat's
+# client, which version 2 adds).
+MIGRATIONS: list = [lambda conn: Base.metadata.create_all(conn), _add_seat_client]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -315,10 +327,6 @@ class Store:
             _private_sqlite_file(Path(self.url[len("sqlite:///"):]))
         self.engine = _make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Which address took each seat (in memory: after a restart a reload can no longer resume a seat,
-        # and the student joins under a new nickname).
-        self._seat_client: dict[int, str] = {}
-        self._seat_client_session: dict[int, tuple[int, str]] = {}
         self._seats_lock = threading.Lock()
         self.migrate()
 
@@ -421,24 +429,22 @@ class Store:
                 with self._sessions() as s:
                     row = s.scalar(select(ParticipantRow).where(ParticipantRow.session_id == session.id,
                                                                 ParticipantRow.nickname == nick))
-                if row is not None and self._seat_client.get(row.id) == client:
+                    held = int(s.scalar(select(func.count()).select_from(ParticipantRow).where(
+                        ParticipantRow.session_id == session.id, ParticipantRow.client == client)) or 0)
+                if row is not None and row.client == client:
                     return Participant(row.id, row.session_id, row.nickname, row.token), session  # resume
-                held = sum(1 for (sid, c) in self._seat_client_session.values() if sid == session.id and c == client)
                 if row is None and held >= MAX_SEATS_PER_CLIENT:
                     raise StoreError(f"This device already joined this session with {held} nicknames. To continue, "
                                      "type the nickname you used before.")
             try:
                 with self._sessions.begin() as s:
                     row = ParticipantRow(session_id=session.id, nickname=nick, token=secrets.token_urlsafe(24),
-                                         joined_at=_now())
+                                         joined_at=_now(), client=client[:64] if client else None)
                     s.add(row)
                     s.flush()
                     part = Participant(row.id, row.session_id, row.nickname, row.token)
             except IntegrityError:
                 raise StoreError(f"Someone in this session already uses the nickname {nick!r}; please pick another.") from None
-            if client:
-                self._seat_client[part.id] = client
-                self._seat_client_session[part.id] = (session.id, client)
             return part, session
 
     def participant(self, token: str) -> Participant | None:
@@ -508,9 +514,6 @@ class Store:
                                               AnswerRow.session_id == session_id))
             gone = s.execute(delete(ParticipantRow).where(ParticipantRow.id == participant_id,
                                                           ParticipantRow.session_id == session_id)).rowcount
-        with self._seats_lock:
-            self._seat_client.pop(participant_id, None)
-            self._seat_client_session.pop(participant_id, None)
         return bool(gone)
 
     def participant_count(self, session_id: int) -> int:
