@@ -9,7 +9,9 @@ import streamlit as st
 from core.engine.trust import LEVELS, NOT_A_PROBABILITY, trust_lines, worst_first
 from core.training.model_card import CARD_JSON, load_card
 
-ICONS = {"good": "🟢", "fair": "🟡", "weak": "🟠", "guessing": "🔴", "inverted": "🔴"}
+# Streamlit's bundled Material icons: emoji render as empty boxes on machines without an emoji font.
+ICONS = {"good": ":material/check_circle:", "fair": ":material/remove_circle:", "weak": ":material/warning:",
+         "guessing": ":material/cancel:", "inverted": ":material/cancel:"}
 
 
 @st.cache_data(show_spinner=False)
@@ -20,7 +22,7 @@ def _card(mtime: float) -> dict | None:  # keyed by the file's time, so a re-gen
 def trust_panel(*, expanded: bool = False) -> None:
     """Draw the panel: why the fake score is not a probability, then every measured kind of input, weakest first."""
     card = _card(CARD_JSON.stat().st_mtime if CARD_JSON.exists() else 0.0)
-    with st.expander("How far to trust this verdict", expanded=expanded, icon="⚖️"):
+    with st.expander("How far to trust this verdict", expanded=expanded, icon=":material/balance:"):
         st.markdown(NOT_A_PROBABILITY)
         lines = worst_first(trust_lines(card))
         if not lines:
