@@ -124,7 +124,10 @@ def render_markdown(card: dict) -> str:
         "collected from the web (mostly adult, mostly male, mostly white faces).",
         f"- **Training:** {_fmt(t.get('steps'))} steps, {_fmt(t.get('images_seen'))} images seen, "
         f"{card.get('train_minutes', 0):.0f} minutes on {t.get('hardware', 'n/a')} shared with other work; "
-        "`python -m core.training.train`.",
+        "`python -m core.training.train`" + (
+            f" — a fine-tune that started from the weights of the previously shipped detector "
+            f"(`{(t.get('recipe') or {}).get('initialised_from')}`); the whole history is in "
+            "`models/training/README.md`." if (t.get("recipe") or {}).get("initialised_from") else "."),
         f"- **Speed and size:** {card.get('forward_ms_per_face') or float('nan'):.1f} ms per face at batch 1 on a "
         f"2-core CPU (`bench/detector.py`); checkpoint {card.get('checkpoint_mb') or float('nan'):.1f} MB.",
         "",
