@@ -332,11 +332,12 @@ def _targets_section(card: dict) -> list[str]:
         "|---|---|---|---|",
         *rows,
         "",
-        "What would close the gap: self-blend AUC rose with every continuation of training, and the whole budget was a "
-        "few hours of a 2-core CPU. A GPU (the same `python -m core.training.train` uses one when present) would allow many "
-        "more steps and a larger input (the SBI paper trains at 380 px), which is where the blending edge is "
-        "visible; training on frames of real videos (not only LFW photos) would match the compression of the "
-        "face-swap videos it is tested on.",
+        "What would close the gap: every training run here was a few hours of a 2-core CPU (the same "
+        "`python -m core.training.train` uses a GPU when present). Adding frames of real videos and H.264 "
+        "re-encoding moved the FF++ video AUCs most (see the ablation table); graphics-based swaps (FaceSwap) and "
+        "heavily compressed tight crops (DFDC) moved least. Next steps, in the order we expect them to pay: more "
+        "steps and a larger input (the SBI paper trains at 380 px), more real videos of more people, and a "
+        "blend-mask head (Face X-ray) for denser supervision.",
         *_where_the_gap_is(card),
     ]
 
