@@ -1004,7 +1004,7 @@ import pandas as pd
 
 from core.engine.faces import load_sample
 from core.engine.media import encode_jpeg
-from core.labs.demo_identity import load_demo_identity
+from core.labs.provenance.identity import load_demo_identity
 from core.labs.provenance import (CLAIMS, EDITS, SAVING, edit_signed, read_credentials, read_metadata, sign_image,
                                   strip_credential)
 

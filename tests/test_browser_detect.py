@@ -6,6 +6,8 @@ Needs Debian's Chromium (/usr/bin/chromium, `apt-get install -y chromium`) and t
 
 from __future__ import annotations
 
+import re
+
 import os
 import shutil
 import socket
@@ -83,10 +85,11 @@ def test_upload_photo_shows_score_and_heatmap(app_url, tmp_path):
             page.locator("input[type=file]").set_input_files(
                 files=[{"name": "grace.jpg", "mimeType": "image/jpeg", "buffer": photo}])
             page.get_by_text("Found 1 face").wait_for()
-            # The score: the plotly gauge rendered a percentage.
+            # The score: the plotly gauge rendered the fake score (0–100) under its title.
             gauge = page.locator(".js-plotly-plot").first
             gauge.wait_for()
-            assert "%" in gauge.inner_text()
+            text = gauge.inner_text()
+            assert "fake score" in text and re.search(r"^\d{1,3}$", text, re.M)
             # The heatmap: its caption, and the image above it decoded with real pixels.
             page.get_by_text("Grad-CAM: where it looked").wait_for()
             page.get_by_text("How to read the heatmap").wait_for()

@@ -249,6 +249,8 @@ def test_a_class_across_two_replicas_survives_losing_one(school, tmp_path):
                 a["proc"].wait(timeout=30)
             _step("Ada's browser reconnected through the proxy")
             _settled(ada)
+            # She reloads the quiz (through the proxy, now to B) and types the code and her nickname again.
+            ada.goto(f"{school['proxy']}/quiz")
             _fill_join(ada, session.code, "Ada")
             ada.get_by_text("you are Ada").wait_for()
             ada.get_by_text("Picture 3 of").wait_for()

@@ -126,3 +126,14 @@ def test_auc_on_generated_compares_gan_fakes_with_matching_real_photos():
     assert no_ffhq.real_items == "real items" and no_ffhq.auc == 0.0 and no_ffhq.n_real == 1
     assert auc_on_generated(EvalScores(labels, scores, None, None, None)) is None
     assert auc_on_generated(EvalScores(labels[:3], scores[:3], kinds[:3], None, None)) is None
+
+
+def test_items_without_a_face_have_no_score_and_are_left_out(tmp_path):
+    from core.labs.roc import load_eval_scores
+
+    path = tmp_path / "scores.csv"
+    path.write_text("path,label,kind,media,score,n_faces,error\n"
+                    "a.jpg,0,x,image,0.2,1,\nb.jpg,1,x,image,,0,\nc.jpg,1,x,image,0.9,1,\n", encoding="utf-8")
+    scores = load_eval_scores(path)
+    assert scores.labels.tolist() == [0, 1] and scores.scores.tolist() == [0.2, 0.9]
+    assert scores.paths == ["a.jpg", "c.jpg"]

@@ -85,7 +85,10 @@ def _read_eval_scores(path: Path) -> EvalScores:
         labels, scores, kinds, media, paths = [], [], [], [], []
         for i, row in enumerate(reader, start=2):  # row 1 is the header
             row = {k.strip(): (v or "") for k, v in row.items() if k is not None}
-            labels.append(_label(row["label"], i))
+            label = _label(row["label"], i)
+            if not row["score"].strip():  # `evaluate` leaves the score empty where it found no face: not scored
+                continue
+            labels.append(label)
             try:
                 score = float(row["score"])
             except ValueError:
