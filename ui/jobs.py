@@ -71,10 +71,13 @@ def client_address() -> str | None:
         headers = st.context.headers
     except Exception:  # noqa: BLE001 - no request context (bare scripts)
         return None
+    forwarded = headers.get("X-Forwarded-For", "") if hasattr(headers, "get") else ""
+    forwarded = forwarded if isinstance(forwarded, str) else ""
+    if ip is None and forwarded:  # Streamlit reports a loopback peer as None: a proxy on this machine
+        ip = "127.0.0.1"
     if not (isinstance(ip, str) and ip):  # AppTest hands back a mock object
         return None
-    forwarded = headers.get("X-Forwarded-For", "") if hasattr(headers, "get") else ""
-    return forwarded_client(ip, forwarded if isinstance(forwarded, str) else "", setting("LAB_TRUSTED_PROXIES"))
+    return forwarded_client(ip, forwarded, setting("LAB_TRUSTED_PROXIES"))
 
 
 def session_id() -> str:
