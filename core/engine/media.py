@@ -202,13 +202,18 @@ def _open_container(data: bytes):
         ) from exc
 
 
-def probe_video(source: Source, *, limits: Limits | None = None) -> VideoInfo:
-    """Read a video's container, codec, size, frame rate and duration, and check them against the limits."""
-    limits = limits or Limits.from_env()
+def _open_video(source: Source):
+    """The video's container, opened from its bytes; an empty file is refused with a message for the student."""
     data = _read_bytes(source)
     if not data:
         raise MediaError("This file is empty (0 bytes). Please choose a video and upload it again.")
-    container = _open_container(data)
+    return _open_container(data)
+
+
+def probe_video(source: Source, *, limits: Limits | None = None) -> VideoInfo:
+    """Read a video's container, codec, size, frame rate and duration, and check them against the limits."""
+    limits = limits or Limits.from_env()
+    container = _open_video(source)
     try:
         return _probe(container, limits)
     finally:
@@ -289,10 +294,7 @@ def read_frames(
     ``limits.max_decoded_frames`` decoded frames, or when the kept frames reach ``limits.max_decoded_bytes``.
     """
     limits = limits or Limits.from_env()
-    data = _read_bytes(source)
-    if not data:
-        raise MediaError("This file is empty (0 bytes). Please choose a video and upload it again.")
-    container = _open_container(data)
+    container = _open_video(source)
     try:
         info = _probe(container, limits)
         stream = container.streams.video[0]
