@@ -48,6 +48,10 @@ class TrainConfig:
     eval_every: int = 250
     seed: int = 1234
     tight_crop_p: float = 0.15
+    # Detector boxes and landmarks wobble between frames and between detection sizes; the crop follows them, so
+    # training shifts both by these fractions of the box width (standard deviations).
+    box_jitter: float = 0.04
+    landmark_jitter: float = 0.01
     ema_decay: float = 0.999  # exponential moving average of the weights, validated beside the raw ones; 0 = off
     video_data: str = ""  # folder of real videos (with videos.csv); empty = photos only
     video_fraction: float = 0.5  # share of each batch drawn from video faces when video_data is set
@@ -72,8 +76,8 @@ def make_pair(img, box, lm, rng, cfg: TrainConfig, augment: bool = True):
     fake = self_blend(img, lm, rng).fake
     if augment:  # detector boxes wobble from frame to frame
         bw = box[2] - box[0]
-        box = box + rng.normal(0, 0.04 * bw, 4).astype(np.float32)
-        lm = lm + rng.normal(0, 0.01 * bw, lm.shape).astype(np.float32)
+        box = box + rng.normal(0, cfg.box_jitter * bw, 4).astype(np.float32)
+        lm = lm + rng.normal(0, cfg.landmark_jitter * bw, lm.shape).astype(np.float32)
     real_c, _ = crop_face(img, box, lm, cfg.input_size, cfg.margin)
     fake_c, _ = crop_face(fake, box, lm, cfg.input_size, cfg.margin)
     if augment:
@@ -321,7 +325,8 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
                   "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
                   "train_minutes": round(elapsed / 60, 1),
-                  "recipe": {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction", "lr")
+                  "recipe": {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction", "lr",
+                                                          "box_jitter", "landmark_jitter")
                              } | {"initialised_from": Path(cfg.init).name if cfg.init else None},
                   "hardware": "cuda" if torch.cuda.is_available() else "2-core CPU",
                   "val_fpr_at_high": float(np.mean(p[y_val == 0] >= t_high)),
@@ -349,6 +354,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--codec-p", type=float, default=TrainConfig.codec_p, help="chance of an H.264 round trip per crop")
     ap.add_argument("--input-size", type=int, default=TrainConfig.input_size, help="detector input side in pixels")
     ap.add_argument("--margin", type=float, default=TrainConfig.margin, help="crop margin around the face box")
+    ap.add_argument("--box-jitter", type=float, default=TrainConfig.box_jitter,
+                    help="s.d. of the face-box shift, as a fraction of the box width")
+    ap.add_argument("--landmark-jitter", type=float, default=TrainConfig.landmark_jitter,
+                    help="s.d. of the landmark shift, as a fraction of the box width")
     ap.add_argument("--init", default="", help="start from these weights (.safetensors or .pt) with a fresh schedule")
     ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every, help="validate and checkpoint every N steps")
     ap.add_argument("--export", type=Path, default=None, help="calibrate the run's best checkpoint and write it here")
@@ -357,7 +366,8 @@ def main(argv: list[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                       video_data=args.video_data, video_fraction=args.video_fraction, codec_p=args.codec_p,
-                      input_size=args.input_size, margin=args.margin, init=args.init, eval_every=args.eval_every)
+                      input_size=args.input_size, margin=args.margin, init=args.init, eval_every=args.eval_every,
+                      box_jitter=args.box_jitter, landmark_jitter=args.landmark_jitter)
     if args.export:
         export(cfg, args.export)
     else:
