@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.pages import HOME, SECTIONS
 
-st.set_page_config(page_title="Deepfake Lab", page_icon="🔬", layout="wide")
+st.set_page_config(page_title="Deepfake Lab", page_icon=":material/science:", layout="wide")
 
 
 def build_navigation():

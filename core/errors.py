@@ -10,10 +10,11 @@ from __future__ import annotations
 
 
 class LabError(Exception):
-    """Root of the errors a learner may see. ``icon``: the emoji pages show beside the message; ``level``:
+    """Root of the errors a learner may see. ``icon``: the Streamlit Material icon (``:material/name:``) pages
+    show beside the message, not an emoji (those are empty boxes without an emoji font); ``level``:
     "error" for something that failed, "warning" for something to try again in a moment."""
 
-    icon = "🚫"
+    icon = ":material/block:"
     level = "error"
 
 
@@ -24,39 +25,39 @@ class MediaError(LabError, ValueError):
 class StoreError(LabError, ValueError):
     """The class database refused an action (a name taken, a session closed, a bad value)."""
 
-    icon = "🗄️"
+    icon = ":material/database:"
 
 
 class SigningError(LabError, RuntimeError):
     """A content credential could not be made or checked."""
 
-    icon = "🔏"
+    icon = ":material/verified:"
 
 
 class LessonError(LabError, ValueError):
     """A lesson or track file is malformed; the message names the file and what to fix."""
 
-    icon = "📄"
+    icon = ":material/description:"
 
 
 class DataFileError(LabError, ValueError):
     """A file the lab writes for itself (measured scores, a trained model) is unreadable; the message says
     which file and how to make it again."""
 
-    icon = "📄"
+    icon = ":material/description:"
 
 
 class LabBusy(LabError, RuntimeError):
     """The shared job pool cannot take this job now. ``str(err)`` is a message for a student."""
 
-    icon = "⏳"
+    icon = ":material/hourglass_empty:"
     level = "warning"
 
 
 class Cancelled(LabError):
     """Long work stopped because the learner cancelled it (or left the page)."""
 
-    icon = "✋"
+    icon = ":material/pan_tool:"
 
     def __init__(self, message: str = "The analysis was cancelled.") -> None:
         super().__init__(message)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.resources import get_lab
 
-st.title("🔒 Privacy & model")
+st.title(":material/lock: Privacy & model")
 st.info(
     "**In plain words.** The lab looks at the faces in the photos and videos you choose, here on this computer, "
     "and forgets them when you close the tab; it keeps only quiz answers from class sessions. Its detector gives "
@@ -14,7 +14,7 @@ st.info(
     "detector learned from one kind of fake, and it can be wrong about real faces and about fakes made in other "
     "ways. Lesson 5 on the *Lessons* page shows its measured report card, and the glossary there explains the "
     "terms used below (AUC, false alarm, calibrated).",
-    icon="💬",
+    icon=":material/chat:",
 )
 st.header("Privacy")
 st.markdown(

@@ -50,7 +50,7 @@ def _sweep_figure(levels: np.ndarray, probs: np.ndarray, chosen: int, meta: Dete
     return fig
 
 
-st.title("🎯 Adversarial noise")
+st.title(":material/target: Adversarial noise")
 st.markdown(
     "A detector is a function of pixels. If someone can see how its score changes with each pixel (its "
     "*gradient*), they can nudge every pixel by a tiny, invisible amount in the direction that lowers the "
@@ -107,7 +107,8 @@ def attack_lab() -> None:
                    "the difference; JPEG at good quality is around 35–40 dB.")
     m3.metric("Largest pixel change", f"{res.max_change} / 255")
     if lab.detector.verdict(res.prob_after) is Verdict.REAL and lab.detector.verdict(res.prob_before) is not Verdict.REAL:
-        st.success("The fake now reads as **likely real**, though the two images look the same.", icon="🎯")
+        st.success("The fake now reads as **likely real**, though the two images look the same.",
+                   icon=":material/target:")
     else:
         hint = "Raise ε or add PGD steps." if method == "pgd" else "Raise ε, or choose PGD, which searches harder."
         fell = "The score fell, but not into *likely real*." if res.prob_after < res.prob_before else \

@@ -24,7 +24,7 @@ RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last 
 KEEP = (f"{KEY}_source", f"{KEY}_sample")  # input choices restored when the learner comes back
 SHOWN_SIDE = 1600  # the annotated photo kept in the session is at most this wide/tall
 
-st.title("🔎 Detect — photo")
+st.title(":material/image_search: Detect — photo")
 st.markdown(
     "Is a face in this photo manipulated, and where did the detector look? Every face is found, cut out "
     "and scored by the lab's detector; the heatmap shows which parts of the crop pushed the score up."
@@ -39,7 +39,7 @@ for k in KEEP:
 
 frozen = peek_frozen_frame()
 if frozen is not None:
-    st.info("Analysing the frame you froze on the **Live** page.", icon="📸")
+    st.info("Analysing the frame you froze on the **Live** page.", icon=":material/photo_camera:")
     if st.button("Use another photo instead", key=f"{KEY}_unfreeze"):
         drop_frozen_frame()
         st.rerun()

@@ -23,7 +23,7 @@ KEY = "detect_video"
 RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last analysis (no frames, no upload)
 FORMATS = ["mp4", "mov", "webm", "avi", "mkv", "m4v"]
 
-st.title("🎞️ Detect — video")
+st.title(":material/movie: Detect — video")
 st.markdown(
     "A video is checked as a series of photos: the lab samples frames evenly across it, finds the faces, "
     "scores each one and plots the scores over time. A face swap often flickers — strong in some frames, "

@@ -26,7 +26,7 @@ ABOUT = {
                   "Easy to trust because it only uses the model's answers, but blocky and the slowest."),
 }
 
-st.title("🧠 Explain")
+st.title(":material/psychology: Explain")
 st.markdown(
     "Heatmaps (saliency maps) claim to show *where* a detector found its evidence. Different methods give "
     "different answers for the same face and the same score — and some heatmaps look convincing even when the "

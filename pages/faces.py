@@ -7,7 +7,7 @@ from ui.inputs import image_input
 from ui.jobs import run_job
 from ui.resources import get_lab
 
-st.title("🙂 Faces")
+st.title(":material/face: Faces")
 st.markdown(
     "Every analysis in the lab starts here: a face detector (MTCNN) finds each face, marks five landmarks "
     "(eyes, nose, mouth corners) and cuts out an aligned square crop — the only thing the deepfake detector "

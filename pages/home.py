@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui.pages import link
 
-st.title("🔬 Deepfake Lab")
+st.title(":material/science: Deepfake Lab")
 st.markdown(
     "A hands-on lab about **how deepfakes are made, used, detected and regulated**. Short lessons sit beside "
     "live tools: drop in a photo, a video or a webcam shot, and the lab finds every face, estimates how likely "
@@ -14,19 +14,19 @@ st.markdown(
 
 c1, c2, c3 = st.columns(3)
 with c1, st.container(border=True):
-    st.subheader("🎓 A class")
+    st.subheader(":material/school: A class")
     st.markdown("Two 50-minute sessions: how fakes are made, how detectors work, where they fail, and a "
                 "human-vs-machine quiz. Start with the classroom track.")
     link("pages/lessons.py", "Open the lessons")
     link("pages/teacher.py", "Start a class quiz (teacher)")
 with c2, st.container(border=True):
-    st.subheader("🏛️ A workshop")
+    st.subheader(":material/account_balance: A workshop")
     st.markdown("One hour for policymakers, no technical background needed: threats, opportunities, "
                 "detection limits and base rates, provenance, regulation. Choose the workshop track.")
     link("pages/lessons.py", "Open the lessons")
     link("pages/thresholds.py", "Base-rate calculator")
 with c3, st.container(border=True):
-    st.subheader("⚡ A quick demo")
+    st.subheader(":material/bolt: A quick demo")
     st.markdown("Ten minutes: see what the face detector finds, then the detector's score and heatmap on the "
                 "same face, then make a fake yourself.")
     link("pages/faces.py", "Faces")

@@ -77,10 +77,11 @@ def _lesson_done(lesson: Lesson, track: Track) -> bool:
 def _try_it(page: str, label: str, preset: str | None, registered: set[str], key: str, primary: bool) -> None:
     """A button that opens the lab page with the sample preloaded, or a note if the page is not installed."""
     if page not in registered:
-        st.caption(f"🧪 Lab: **{label}** — coming soon (`{page}` is not installed in this lab yet).")
+        st.caption(f":material/science: Lab: **{label}** — coming soon (`{page}` is not installed in this lab yet).")
         return
     with_sample = f" with the {sample_title(preset)} sample" if preset else ""
-    if st.button(f"🧪 Try it: open {label}{with_sample}", key=key, type="primary" if primary else "secondary"):
+    if st.button(f":material/science: Try it: open {label}{with_sample}", key=key,
+                 type="primary" if primary else "secondary"):
         if preset:
             send_preset(preset_key(page), preset)
         st.switch_page(page)
@@ -103,9 +104,10 @@ def _question(lesson: Lesson, i: int) -> None:
     prog["answers"][qkey] = choice
     prog["first"].setdefault(qkey, choice == q.correct)
     if choice == q.correct:
-        st.success(f"**Right.** {q.explanation}", icon="✅")
+        st.success(f"**Right.** {q.explanation}", icon=":material/check_circle:")
     else:
-        st.error(f"**Not quite.** The answer is: *{q.options[q.correct]}* — {q.explanation}", icon="❌")
+        st.error(f"**Not quite.** The answer is: *{q.options[q.correct]}* — {q.explanation}",
+                 icon=":material/cancel:")
 
 
 def _exit_ticket(track: Track, lesson: Lesson) -> None:
@@ -131,7 +133,7 @@ def _go(key: str, pos: int) -> None:
     st.session_state[key] = pos
 
 
-st.title("📚 Lessons")
+st.title(":material/menu_book: Lessons")
 try:
     fingerprint = _fingerprint()
     course = _course(fingerprint)
@@ -139,7 +141,7 @@ except LessonError as err:
     show_error(err, before="The lesson files could not be loaded:")
     st.stop()
 except OSError as err:
-    st.error(f"The lesson files could not be loaded: {err}", icon="🚫")
+    st.error(f"The lesson files could not be loaded: {err}", icon=":material/block:")
     st.stop()
 
 tracks = sorted(course.tracks.values(), key=lambda t: -t.minutes)  # classroom, workshop, demo
@@ -154,7 +156,7 @@ with left:
     with st.expander("Facilitator notes: timing, discussion questions, what to show"):
         st.markdown(track_notes(track, card))
 with right:
-    st.download_button("⬇️ Printable handout (HTML)", key="lessons_handout",
+    st.download_button(":material/download: Printable handout (HTML)", key="lessons_handout",
                        data=lambda: _handout(track.id, fingerprint, json.dumps(card) if card else ""),
                        file_name=f"deepfake-lab-{track.id}-handout.html", mime="text/html", on_click="ignore",
                        help="One self-contained page: open it in a browser and print. Answers and sources at the end.")
@@ -174,7 +176,7 @@ registered = registered_pages()
 
 st.header(lesson.title)
 st.caption(f"{track.minutes_for(lesson.id)} minutes · for {', '.join(lesson.audience)}")
-st.info(f"**Key idea.** {lesson.summary}", icon="💡")
+st.info(f"**Key idea.** {lesson.summary}", icon=":material/lightbulb:")
 st.markdown("**You will be able to:**\n" + "\n".join(f"- {o}" for o in lesson.objectives))
 
 if track.show == "full":
@@ -204,11 +206,11 @@ if track.ends_session(lesson.id):
     _exit_ticket(track, lesson)
 
 if track.show == "full":
-    _glossary(course, glossary_links(lesson.body), "📖 Words used in this lesson")
+    _glossary(course, glossary_links(lesson.body), ":material/menu_book: Words used in this lesson")
 if lesson.sources and track.show == "full":
     with st.expander("Sources"):
         st.markdown("\n".join(f"- {s}" for s in lesson.sources))
-_glossary(course, list(course.glossary), "📖 Glossary: every term")
+_glossary(course, list(course.glossary), ":material/menu_book: Glossary: every term")
 
 prev_col, _, next_col = st.columns([1, 2, 1])
 prev_col.button("← Previous", disabled=pos == 0, on_click=_go, args=(pos_key, pos - 1), key="lessons_prev",

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 INLINE = "live_frozen_inline"  # fallback: the frozen frame analysed here when the photo page is absent
 
 
-st.title("🎥 Live webcam")
+st.title(":material/videocam: Live webcam")
 st.markdown(
     "Point the camera at a face — or at a phone playing a video — and watch the detector react. Every face "
     "gets a box; its colour and label show the face's **fake score** (0–100), averaged over the last second so "
@@ -68,7 +68,7 @@ try:
 except Exception as exc:  # the component needs a live browser session; say so instead of crashing the page
     log.exception("webrtc_streamer failed")
     st.error(f"The live video could not start in this session ({type(exc).__name__}). Reload the page; if it "
-             "keeps failing, take a snapshot on **Detect — photo** with its camera option.", icon="🚫")
+             "keeps failing, take a snapshot on **Detect — photo** with its camera option.", icon=":material/block:")
     ctx = None
 playing = bool(ctx is not None and ctx.state.playing)
 
@@ -93,13 +93,14 @@ def live_figures() -> None:
     problem = problems.get("frame") or proc.error
     if problem:
         st.error(f"Some frames could not be analysed ({problem}). The camera picture goes on; if boxes stop "
-                 "moving, press Stop and Start camera again.", icon="🚫")
+                 "moving, press Stop and Start camera again.", icon=":material/block:")
 
 
 live_figures()
 
-if st.button("❄️ Freeze — analyse this frame in full", help="Sends the newest camera frame to the photo "
-             "analysis, with the per-face report and the Grad-CAM heatmap."):
+if st.button(":material/ac_unit: Freeze — analyse this frame in full",
+             help="Sends the newest camera frame to the photo analysis, with the per-face report and the Grad-CAM "
+                  "heatmap."):
     frame = proc.latest_frame()
     if frame is None:
         st.warning("No camera frame yet: press **Start camera** first and allow the browser to use the camera.")

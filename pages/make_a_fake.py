@@ -36,15 +36,15 @@ def _sample(name: str) -> np.ndarray:
 def _send_buttons(rgb: np.ndarray, face: Face, name: str, key: str) -> None:
     """Hand this fake to the Robustness or Adversarial page (in this session's memory only)."""
     a, b = st.columns(2)
-    if a.button("🌫️ Test how robust its score is", key=f"{key}_robust", width="stretch"):
+    if a.button(":material/blur_on: Test how robust its score is", key=f"{key}_robust", width="stretch"):
         remember_fake(rgb, face, name)
         st.switch_page("pages/robustness.py")
-    if b.button("🎯 Hide it with adversarial noise", key=f"{key}_adv", width="stretch"):
+    if b.button(":material/target: Hide it with adversarial noise", key=f"{key}_adv", width="stretch"):
         remember_fake(rgb, face, name)
         st.switch_page("pages/adversarial.py")
 
 
-st.title("🧪 Make a fake")
+st.title(":material/theater_comedy: Make a fake")
 st.markdown(
     "Detectors are easier to understand once you have made a fake yourself. Here you make one **two ways**: "
     "a *self-blend* (a face pasted onto itself after small changes — the fakes the lab's detector learned from) "
@@ -55,7 +55,7 @@ st.info(
     "**Consent first.** Only use photos of people who agreed to have their face used here. Never make or share "
     "fakes of anyone who did not. **Nothing is stored:** photos and fakes stay in this browser tab's memory and "
     "are gone when you close it.",
-    icon="🤝",
+    icon=":material/handshake:",
 )
 st.caption("In class with under-18s: use the built-in samples or your own face only — never a classmate's.")
 

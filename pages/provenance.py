@@ -55,7 +55,7 @@ def credentials_of(data: bytes, anchors: bytes | None) -> CredentialReport:
 
 # ----------------------------------------------------------------------------------------------- page
 
-st.title("🔏 Provenance")
+st.title(":material/verified: Provenance")
 st.markdown(
     "Detection **guesses** from pixels whether a face was manipulated. Provenance asks the other way round: "
     "what does the file **say about its own origin**, and can that statement be checked? Content credentials "
@@ -99,7 +99,7 @@ def sign_section(raw: bytes, rgb, stem: str, anchors: bytes | None) -> bytes | N
     st.header("2 · Sign it with the lab's demo identity")
     st.warning(f"**{DEMO_LABEL}.** The certificate is made on this computer the first time you sign. It works "
                "exactly like a real one, except that nobody has vouched for it — and the signer can claim anything.",
-               icon="🪪")
+               icon=":material/badge:")
     claim = st.radio("What should the credential claim?", list(CLAIMS), format_func=CLAIMS.get, key=f"{KEY}_claim")
     if st.button("Sign this image", type="primary", key=f"{KEY}_sign"):
         try:
@@ -108,7 +108,7 @@ def sign_section(raw: bytes, rgb, stem: str, anchors: bytes | None) -> bytes | N
             st.session_state[f"{KEY}_signed"] = {"for": digest, "bytes": signed, "claim": claim}
             st.session_state.pop(f"{KEY}_edited", None)
         except (SigningError, MediaError, OSError) as err:
-            st.error(str(err), icon="🚫")
+            st.error(str(err), icon=":material/block:")
     state = st.session_state.get(f"{KEY}_signed")
     if not state or state["for"] != digest:
         st.info("Press **Sign this image** to make a signed copy; then you can edit it below.")
@@ -131,7 +131,7 @@ def _fake_landmarks(signed_rgb):
     faces = run_job(get_lab().extractor.detect, signed_rgb, crops=False, label="Finding the face…")
     if not faces:
         st.warning("No face found in this picture, so there is nothing to fake. Choose a photo with a clearly "
-                   "visible face, or pick another edit.", icon="🙈")
+                   "visible face, or pick another edit.", icon=":material/visibility_off:")
         return None
     return max(faces, key=lambda f: f.size).landmarks
 
@@ -150,7 +150,7 @@ def edit_section(signed: bytes, stem: str, anchors: bytes | None) -> None:
                                     label="Editing and saving…", time_limit=TIME_LIMIT_S)
                 st.session_state[f"{KEY}_edited"] = {"for": _digest(signed), "bytes": edited, "edit": edit}
         except (SigningError, MediaError, ValueError) as err:
-            st.error(f"The edit failed: {err}", icon="🚫")
+            st.error(f"The edit failed: {err}", icon=":material/block:")
     done = st.session_state.get(f"{KEY}_edited")
     if not done or done["for"] != _digest(signed):
         return
@@ -161,7 +161,7 @@ def edit_section(signed: bytes, stem: str, anchors: bytes | None) -> None:
             st.image(load_image(edited, max_side=WORK_SIDE), caption=f"{EDITS[done['edit']].split(' (')[0]} · {len(edited) / 1024:.0f} KB",
                      width="stretch")
         except MediaError as err:
-            st.error(str(err), icon="🚫")
+            st.error(str(err), icon=":material/block:")
     with right:
         show_credentials(credentials_of(edited, anchors))
     st.download_button("Download the edited image", data=edited, file_name=f"{stem}_edited.jpg",

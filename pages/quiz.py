@@ -14,7 +14,7 @@ from ui.errors import show_error
 from ui.jobs import client_address
 from ui.resources import get_lab, untrained_warning
 
-st.title("🕵️ Spot the fake")
+st.title(":material/quiz: Spot the fake")
 st.markdown(
     "Real or fake? Look at each picture, answer, and say how sure you are. After each answer you see the truth, "
     "what the lab's detector said and where it looked. At the end you compare your mistakes with the detector's: "
@@ -25,7 +25,8 @@ lab = get_lab()
 untrained_warning(lab)
 gallery = get_gallery(lab)
 if len(gallery.items) < 2:
-    st.error("The quiz has no pictures to show. Ask whoever runs the lab to check its data folder.", icon="🚫")
+    st.error("The quiz has no pictures to show. Ask whoever runs the lab to check its data folder.",
+             icon=":material/block:")
     st.stop()
 
 quiz = st.session_state.get("quiz")
@@ -135,7 +136,7 @@ if quiz.phase in ("ask", "reveal"):
     if quiz.store_error is not None:
         quiz.store_error = None
         st.warning("Your answer could not be saved for your teacher (the session may be closed); you can still "
-                   "finish the quiz.", icon="🗄️")
+                   "finish the quiz.", icon=":material/database:")
     with left:
         show_item(item)
     with right:
@@ -154,7 +155,7 @@ if quiz.phase in ("ask", "reveal"):
             a, b = st.columns(2)
             a.image(heat[0], caption="the face the detector saw", width="stretch")
             b.image(heat[1], caption="Grad-CAM: where it found evidence of \"fake\" (yellow = most)", width="stretch")
-        st.info(item.tip, icon="💡")
+        st.info(item.tip, icon=":material/lightbulb:")
     if st.button("See my results" if quiz.is_last else "Next picture", type="primary", key=f"quiz_next_{quiz.i}"):
         quiz.next()
         st.rerun()

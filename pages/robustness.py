@@ -54,7 +54,7 @@ def _figure(report: RobustnessReport, chosen: dict[str, float], meta: DetectorMe
     return fig
 
 
-st.title("🌫️ Robustness")
+st.title(":material/blur_on: Robustness")
 st.markdown(
     "Photos rarely reach a fact-checker untouched: platforms **compress** and **shrink** them, cameras add "
     "**noise**, people **brighten** or **blur** them. Each of these can wash out the faint blending traces a "
@@ -119,5 +119,5 @@ st.info(
     "**Why this matters.** A fake that was compressed and resized on its way through social media can read as "
     "*real*, and a real photo that was heavily edited can look *manipulated*. A detector's accuracy is only "
     "known for the kind of images it was tested on; ask how it holds up on images like yours.",
-    icon="💡",
+    icon=":material/lightbulb:",
 )

@@ -65,7 +65,7 @@ def _crude_upsampled_spectrum(rgb: np.ndarray) -> np.ndarray:
     return azimuthal_spectrum(np.repeat(np.repeat(small, 2, axis=0), 2, axis=1))
 
 
-st.title("🌈 Spectrum lab")
+st.title(":material/graphic_eq: Spectrum lab")
 st.markdown(
     "There are two kinds of fake faces, and they leave different traces.\n\n"
     "- **Face swaps** paste one person's face into another photo or video. Where the pasted face meets the "
@@ -83,7 +83,7 @@ model = _model(str(path), path.stat().st_mtime) if path.exists() else (
     "`python -m core.training.train_spectrum`.")
 if isinstance(model, str):
     st.warning(model + " The spectrum below is still computed; only the comparison and the score are missing.",
-               icon="⚠️")
+               icon=":material/warning:")
     model = None
 
 picked = image_input(KEY, camera=True)

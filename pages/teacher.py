@@ -13,13 +13,13 @@ from ui.classroom import (comparison_metrics, confusion_figure, get_gallery, ite
 from ui.jobs import client_address
 from ui.resources import get_lab, untrained_warning
 
-st.title("🧑‍🏫 Teacher")
+st.title(":material/co_present: Teacher")
 
 if passcode_too_short():
     st.error(
         f"The teacher view is **closed** because the passcode set in `LAB_TEACHER_PASSCODE` is shorter than "
         f"{MIN_PASSCODE_LENGTH} characters, which a student could guess. Restart the lab with a longer one, "
-        "for example a few unrelated words.", icon="🔒")
+        "for example a few unrelated words.", icon=":material/lock:")
     st.stop()
 
 if teacher_passcode() is None:
@@ -28,7 +28,7 @@ if teacher_passcode() is None:
         "environment variable `LAB_TEACHER_PASSCODE` when starting it, for example:\n\n"
         "```bash\nLAB_TEACHER_PASSCODE='choose-a-long-passphrase' make run\n```\n\n"
         "Then open this page again and type that passcode. Students playing **Spot the fake** never need it.",
-        icon="🔒",
+        icon=":material/lock:",
     )
     st.stop()
 
@@ -42,12 +42,12 @@ if not st.session_state.get("teacher_ok"):
         try:
             ok = verify_teacher(passcode, client_address())
         except TooManyTries as err:
-            st.error(str(err), icon="⏳")
+            st.error(str(err), icon=":material/hourglass_empty:")
         else:
             if ok:
                 st.session_state["teacher_ok"] = True
                 st.rerun()
-            st.error("That passcode is not right.", icon="🚫")
+            st.error("That passcode is not right.", icon=":material/block:")
     st.stop()
 
 if st.sidebar.button("Lock the teacher view", key="teacher_lock"):

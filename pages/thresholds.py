@@ -30,7 +30,7 @@ def _pct(x: float) -> str:
     return "n/a" if np.isnan(x) else f"{x:.1%}"
 
 
-st.title("📈 Thresholds & base rates")
+st.title(":material/show_chart: Thresholds & base rates")
 st.markdown(
     "A detector gives each item a **score**; someone has to pick the **threshold** above which an item is "
     "flagged. Lower it and more fakes are caught, but more real items are flagged by mistake. And when fakes are "
@@ -45,12 +45,12 @@ if not path.exists():
     st.info(
         "No measured scores yet: `models/eval_scores.csv` appears once the lab's detector has been evaluated "
         "(`python -m core.training.evaluate`). Until then, use the calculator below with detection rates you enter yourself.",
-        icon="ℹ️",
+        icon=":material/info:",
     )
 else:
     loaded = _load(str(path), path.stat().st_mtime)
     if isinstance(loaded, str):
-        st.error(loaded + " Regenerate it with `python -m core.training.evaluate`.", icon="🚫")
+        st.error(loaded + " Regenerate it with `python -m core.training.evaluate`.", icon=":material/block:")
     else:
         data = loaded
 
@@ -88,7 +88,7 @@ if data is not None:
 
     if n_fake == 0 or n_real == 0:
         st.warning("A ROC curve needs both real items and fakes: choose at least one kind of each above.",
-                   icon="⚠️")
+                   icon=":material/warning:")
     else:
         curve = roc(data.labels, data.scores)
         at = confusion_at(data.labels, data.scores, threshold)
@@ -174,7 +174,7 @@ m1, m2, m3 = st.columns(3)
 m1.metric("Fakes caught per day", f"{result.true_alarms:,.0f}")
 m2.metric("False alarms per day", f"{result.false_alarms:,.0f}")
 m3.metric("Fakes missed per day", f"{result.missed_fakes:,.0f}")
-st.success(alerts_sentence(result), icon="🧮")
+st.success(alerts_sentence(result), icon=":material/calculate:")
 
 if result.alerts > 0:
     real = 100 * result.precision

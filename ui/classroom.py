@@ -40,7 +40,7 @@ def open_store() -> Store | None:
         return get_store()
     except Exception as exc:  # noqa: BLE001 - a wrong LAB_DATABASE_URL must explain itself, not crash the page
         st.error(f"The class database cannot be opened ({type(exc).__name__}: {exc}). Check LAB_DATABASE_URL "
-                 "(or unset it to use the built-in SQLite file) and restart the lab.", icon="🗄️")
+                 "(or unset it to use the built-in SQLite file) and restart the lab.", icon=":material/database:")
         return None
 
 

@@ -16,7 +16,7 @@ def show_error(err: Exception, *, before: str = "") -> None:
     text = str(err) or "Something went wrong."
     # getattr: errors of modules not yet moved under LabError (store, provenance) have no icon/level of their own
     show = st.warning if getattr(err, "level", "error") == "warning" else st.error
-    show(f"{before} {text}".strip(), icon=getattr(err, "icon", "🚫"))
+    show(f"{before} {text}".strip(), icon=getattr(err, "icon", ":material/block:"))
 
 
 @contextmanager

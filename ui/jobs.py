@@ -145,7 +145,7 @@ def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
     try:
         if pool.busy(sid):
             status.info("Your previous analysis is still running; this one starts as soon as it finishes.",
-                        icon="⏳")
+                        icon=":material/hourglass_empty:")
             while pool.busy(sid):
                 time.sleep(_POLL_S)
         future = pool.submit(sid, fn, *args, **kwargs)
@@ -168,7 +168,7 @@ def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
                         shown = ahead
                         if ahead:
                             status.info(f"The lab is busy with other analyses: {ahead} ahead of yours. "
-                                        "Yours starts automatically.", icon="⏳")
+                                        "Yours starts automatically.", icon=":material/hourglass_empty:")
                         else:
                             status.empty()
     except BaseException:
@@ -181,7 +181,7 @@ def _run(fn: Callable[..., Any], args: tuple, kwargs: dict, *, label: str,
 
 
 def _timed_out(message: str) -> None:
-    st.error(message, icon="⏱️")
+    st.error(message, icon=":material/timer:")
     st.stop()
 
 

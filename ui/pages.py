@@ -25,28 +25,28 @@ class Page:
 
 # Grouped as the sidebar shows them.
 SECTIONS: dict[str, tuple[Page, ...]] = {
-    "Start": (Page("pages/home.py", "Home", "🏠"),),
-    "Learn": (Page("pages/lessons.py", "Lessons", "📚"),),
+    "Start": (Page("pages/home.py", "Home", ":material/home:"),),
+    "Learn": (Page("pages/lessons.py", "Lessons", ":material/menu_book:"),),
     "Detect": (
-        Page("pages/faces.py", "Faces", "🙂"),
-        Page("pages/detect_photo.py", "Detect — photo", "🔎"),
-        Page("pages/detect_video.py", "Detect — video", "🎞️"),
-        Page("pages/live.py", "Live webcam", "🎥"),
+        Page("pages/faces.py", "Faces", ":material/face:"),
+        Page("pages/detect_photo.py", "Detect — photo", ":material/image_search:"),
+        Page("pages/detect_video.py", "Detect — video", ":material/movie:"),
+        Page("pages/live.py", "Live webcam", ":material/videocam:"),
     ),
     "Explore": (
-        Page("pages/explain.py", "Explain", "🧠"),
-        Page("pages/make_a_fake.py", "Make a fake", "🧪", input_key="fake"),
-        Page("pages/robustness.py", "Robustness", "🌫️", input_key="robust"),
-        Page("pages/adversarial.py", "Adversarial noise", "🎯", input_key="adv"),
-        Page("pages/thresholds.py", "Thresholds & base rates", "📈"),
-        Page("pages/spectrum.py", "Spectrum lab", "🌈"),
-        Page("pages/provenance.py", "Provenance", "🔏"),
+        Page("pages/explain.py", "Explain", ":material/psychology:"),
+        Page("pages/make_a_fake.py", "Make a fake", ":material/theater_comedy:", input_key="fake"),
+        Page("pages/robustness.py", "Robustness", ":material/blur_on:", input_key="robust"),
+        Page("pages/adversarial.py", "Adversarial noise", ":material/target:", input_key="adv"),
+        Page("pages/thresholds.py", "Thresholds & base rates", ":material/show_chart:"),
+        Page("pages/spectrum.py", "Spectrum lab", ":material/graphic_eq:"),
+        Page("pages/provenance.py", "Provenance", ":material/verified:"),
     ),
     "Class": (
-        Page("pages/quiz.py", "Spot the fake", "🕵️"),
-        Page("pages/teacher.py", "Teacher", "🧑‍🏫"),
+        Page("pages/quiz.py", "Spot the fake", ":material/quiz:"),
+        Page("pages/teacher.py", "Teacher", ":material/co_present:"),
     ),
-    "About": (Page("pages/about.py", "Privacy & model", "🔒"),),
+    "About": (Page("pages/about.py", "Privacy & model", ":material/lock:"),),
 }
 PAGES: dict[str, Page] = {p.path: p for pages in SECTIONS.values() for p in pages}
 HOME = "pages/home.py"

@@ -1,7 +1,7 @@
 """Showing provenance reports: every string that came from a file is shown as plain text.
 
 A C2PA manifest or an XMP packet is written by whoever made the file. Rendered as Markdown or HTML, a signer
-name could draw a fake "✅ trusted" verdict over the real one, and a Markdown image would make the viewer's
+name could draw a fake green "trusted" verdict over the real one, and a Markdown image would make the viewer's
 browser fetch an address on the network (issue 21, finding 3). So :func:`plain` escapes every Markdown and
 HTML character of such strings, ``unsafe_allow_html`` is never used here, and table cells (which
 ``st.table`` renders as Markdown) are escaped too.
@@ -18,9 +18,11 @@ from core.labs.provenance import (INVALID, NONE, REMOTE, TAMPERED, TRUSTED, UNRE
                                   VALID_UNTRUSTED, CredentialReport, MetadataReport, pretty_json)
 
 STYLE = {  # status → (streamlit call, icon)
-    TRUSTED: (st.success, "✅"), VALID_UNTRUSTED: (st.warning, "🔓"), TAMPERED: (st.error, "❌"),
-    INVALID: (st.error, "⛔"), UNREADABLE: (st.error, "🧩"), NONE: (st.info, "🫥"), REMOTE: (st.info, "🌐"),
-    UNSUPPORTED: (st.warning, "🚫"),
+    TRUSTED: (st.success, ":material/verified:"), VALID_UNTRUSTED: (st.warning, ":material/lock_open:"),
+    TAMPERED: (st.error, ":material/gpp_bad:"), INVALID: (st.error, ":material/dangerous:"),
+    UNREADABLE: (st.error, ":material/extension_off:"), NONE: (st.info, ":material/hide_source:"),
+    REMOTE: (st.info, ":material/public:"),
+    UNSUPPORTED: (st.warning, ":material/block:"),
 }
 
 # Any ASCII punctuation may be backslash-escaped in CommonMark; these are the characters that start emphasis,
@@ -41,7 +43,7 @@ def plain(value: Any, limit: int = 400) -> str:
 
 def show_credentials(report: CredentialReport) -> None:
     """A credential report in plain words: verdict, signer, tool, actions, history, checks."""
-    call, icon = STYLE.get(report.status, (st.info, "ℹ️"))
+    call, icon = STYLE.get(report.status, (st.info, ":material/info:"))
     # headline is the lab's own words; detail may quote the signer's name from the file
     call(f"**{plain(report.headline)}** {plain(report.detail, 1000)}", icon=icon)
     if report.remote_url:
@@ -54,7 +56,8 @@ def show_credentials(report: CredentialReport) -> None:
     if not report.intact:
         st.caption("What the credential says — it failed validation, so none of this can be relied on:")
     if report.ai_sources:
-        st.markdown("🤖 **The credential declares:** " + "; ".join(plain(s) for s in report.ai_sources) + ".")
+        st.markdown(":material/smart_toy: **The credential declares:** "
+                    + "; ".join(plain(s) for s in report.ai_sources) + ".")
     c1, c2, c3 = st.columns(3)
     c1.markdown(f"**Signed by**  \n{plain(m.signer or '—')}")
     c1.caption(f"certificate issuer: {plain(m.issuer or '—')}")
@@ -95,7 +98,7 @@ def show_metadata(meta: MetadataReport) -> None:
         st.caption(plain(meta.error))
         return
     for marker in meta.ai_markers:
-        st.warning(f"AI marker in the metadata: {plain(marker)}", icon="🤖")
+        st.warning(f"AI marker in the metadata: {plain(marker)}", icon=":material/smart_toy:")
     if not meta.fields:
         st.caption(f"{plain(meta.format or 'This')} file carries no camera, software, date or AI fields. Metadata "
                    "is removed by most apps and is as easy to fake as to delete, so its absence means nothing.")

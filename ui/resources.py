@@ -24,5 +24,5 @@ def untrained_warning(lab: Lab) -> None:
         st.warning(
             "No trained detector is installed (models/detector.safetensors is missing), so the lab is running an "
             "**untrained** network: its scores are random and mean nothing. Train one with `python -m core.training.train`.",
-            icon="⚠️",
+            icon=":material/warning:",
         )
