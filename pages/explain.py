@@ -3,6 +3,7 @@ heatmap that reflects the model from one that only reflects the picture."""
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from core.engine.explain import METHODS, sanity_check
@@ -94,14 +95,20 @@ with a:
     st.image(check.trained.overlay(alpha), caption=f"{METHODS[check_method]} — the lab's model",
              width="stretch")
 with b:
-    st.image(check.randomized.overlay(alpha),
-             caption=f"{METHODS[check_method]} — random weights", width="stretch")
+    if check.randomized.blank and check.randomized.signed is not None and np.abs(check.randomized.signed).max() > 0:
+        st.image(check.randomized.magnitude_overlay(alpha), width="stretch",
+                 caption=f"{METHODS[check_method]} — random weights: all of its evidence points to \"real\", so it is "
+                         "shown by size, whichever way it points")
+    else:
+        st.image(check.randomized.overlay(alpha),
+                 caption=f"{METHODS[check_method]} — random weights", width="stretch")
 with c:
     st.metric("Similarity of the two maps", f"{check.similarity:+.2f}",
-              help="Spearman rank correlation of the two maps' pixels, from −1 to +1.")
-    if check.randomized.heatmap.max() == 0 or check.trained.heatmap.max() == 0:
-        st.markdown("One of the maps is **blank**: that model found no evidence for *manipulated* at all, so "
-                    "there is nothing to compare (similarity 0).")
+              help="Spearman rank correlation of the two maps' pixels, from −1 to +1, compared before negative "
+                   "evidence is cut off (a random network's map often points entirely to *real*).")
+    if check.trained.blank and check.randomized.blank and check.similarity == 0:
+        st.markdown("Both maps are **blank**: neither model found any evidence for *manipulated* in this face, "
+                    "so there is nothing to compare. Try a fake from *Make a fake*.")
     elif check.similarity > 0.5:
         st.markdown("**High similarity**: this map barely depends on what the model learned. Do not read it as "
                     "the model's reasoning — it mostly reflects the picture itself.")

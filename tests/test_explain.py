@@ -49,6 +49,22 @@ def test_sanity_check(lab, crops, method):
     assert check.randomized.fake_prob != pytest.approx(check.trained.fake_prob, abs=1e-6)
 
 
+def test_gradcam_sanity_check_compares_signed_maps(lab, crops):
+    """The random network's Grad-CAM is blank after the ReLU on the bundled faces, yet the check still
+    compares real maps: the signed ones, which vary over the face."""
+    for crop in crops:
+        check = sanity_check(lab.detector, crop, "gradcam")
+        rnd = check.randomized
+        assert rnd.signed.shape == rnd.heatmap.shape and rnd.signed.std() > 0
+        assert np.array_equal(rnd.heatmap > 0, rnd.signed > 0)  # the heatmap is the positive part of the signed map
+        assert check.similarity != 0.0
+        # Grad-CAM of the trained model passes the randomisation test: its map is not the random one's.
+        assert check.similarity < 0.5
+        if rnd.blank:
+            view = rnd.magnitude_overlay()
+            assert view.shape == crop.shape and not np.array_equal(view, crop)
+
+
 def test_randomized_copy_leaves_the_global_rng_alone(lab):
     state = torch.get_rng_state()
     rnd = randomized_copy(lab.detector, seed=4242)

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.engine.explain import METHODS
 from core.engine.media import encode_png
-from pagetest import run as _run
+from pagetest import run as _run, texts as _texts
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "explain.py")
 
@@ -19,6 +19,8 @@ def test_sample_face_all_methods_and_sanity_check(lab):
     assert len(at.get("image")) == 1 + len(METHODS) + 2
     sim = float(at.metric[0].value)
     assert -1.0 <= sim <= 1.0
+    # Grad-CAM (the default) is compared before the ReLU, so its check says something about the model.
+    assert sim != 0.0 and "blank" not in _texts(at)
     cache = at.session_state["explain_maps"]
     assert sum(1 for k in cache if len(k) == 2) == len(METHODS)
     at.multiselect(key="explain_methods").set_value(["occlusion"])

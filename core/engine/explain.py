@@ -27,18 +27,36 @@ METHODS = {
 @dataclass(frozen=True)
 class Explanation:
     """heatmap: (S, S) float32 in [0, 1]; method: key of METHODS; fake_prob: the fake score being explained;
-    crop: the (S, S, 3) uint8 crop it explains (so :meth:`overlay` needs nothing else)."""
+    crop: the (S, S, 3) uint8 crop it explains (so :meth:`overlay` needs nothing else); signed: (S, S) float32,
+    the attribution before negative evidence is cut off and before scaling (what the sanity check compares)."""
 
     heatmap: np.ndarray
     method: str
     fake_prob: float
     crop: np.ndarray | None = field(default=None, repr=False)
+    signed: np.ndarray | None = field(default=None, repr=False)
 
     def overlay(self, alpha: float = 0.5) -> np.ndarray:
         """The heatmap blended over its crop: (S, S, 3) uint8 (see :func:`overlay`)."""
         if self.crop is None:
             raise ValueError("this explanation was made without its crop")
         return overlay(self.crop, self.heatmap, alpha)
+
+    @property
+    def blank(self) -> bool:
+        """True when the map found no evidence for "manipulated" anywhere (its heatmap is all zero)."""
+        return not float(self.heatmap.max()) > 0
+
+    def magnitude_overlay(self, alpha: float = 0.5) -> np.ndarray:
+        """The size of the signed attribution, whichever way it points, over the crop: (S, S, 3) uint8.
+
+        Shows where a map looked when all of its evidence points to "real" (its heatmap is blank).
+        """
+        if self.crop is None or self.signed is None:
+            raise ValueError("this explanation was made without its crop or signed map")
+        size = np.abs(self.signed)
+        peak = float(size.max())
+        return overlay(self.crop, size / peak if peak > 0 else size, alpha)
 
 
 def _normalise(attr: torch.Tensor) -> np.ndarray:
@@ -57,7 +75,9 @@ def _attribute(detector: Detector, x: torch.Tensor, method: str, *, ig_steps: in
     size = x.shape[-1]
     if method == "gradcam":
         cam = LayerGradCam(model, model.last_block)
-        attr = cam.attribute(x, target=0, relu_attributions=True)
+        # Kept signed here (the heatmap drops the negative part in _normalise): a randomised network's Grad-CAM
+        # is often entirely negative, and only the signed map still says where it looked.
+        attr = cam.attribute(x, target=0, relu_attributions=False)
         return LayerAttribution.interpolate(attr, (size, size), interpolate_mode="bilinear")[0, 0]
     if method == "integrated_gradients":
         ig = IntegratedGradients(model)
@@ -94,7 +114,8 @@ def explain(detector: Detector, crop: np.ndarray, method: str = "gradcam", **kwa
             with torch.no_grad():
                 outputs = [detector.model(x)]
         prob = float(detector.calibrate(outputs[0][0, 0]))
-    return Explanation(heatmap=_normalise(attr), method=method, fake_prob=prob, crop=crop)
+    signed = np.nan_to_num(attr.detach().float().cpu().numpy(), nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
+    return Explanation(heatmap=_normalise(attr), method=method, fake_prob=prob, crop=crop, signed=signed)
 
 
 _RANDOM: dict[tuple[int, int], Detector] = {}
@@ -119,8 +140,9 @@ def randomized_copy(detector: Detector, seed: int = 1) -> Detector:
 
 @dataclass(frozen=True)
 class SanityCheck:
-    """trained / randomized: the two heatmaps; similarity: Spearman rank correlation in [-1, 1]
-    (near 1 means the map barely depends on what the model learned)."""
+    """trained / randomized: the two heatmaps; similarity: Spearman rank correlation in [-1, 1] of their
+    signed attributions (near 1 means the map barely depends on what the model learned; 0 when either is
+    constant, i.e. there is no rank order to compare)."""
 
     trained: Explanation
     randomized: Explanation
@@ -128,15 +150,19 @@ class SanityCheck:
 
 
 def sanity_check(detector: Detector, crop: np.ndarray, method: str = "gradcam", **kwargs) -> SanityCheck:
-    """The model-randomisation test: the same attribution from trained and randomised weights."""
+    """The model-randomisation test: the same attribution from trained and randomised weights.
+
+    The maps are compared before negative evidence is cut off: Grad-CAM of a random network is often negative
+    everywhere, so its displayed heatmap is blank while its signed map still has a shape to compare.
+    """
     from scipy.stats import spearmanr
 
     a = explain(detector, crop, method, **kwargs)
     b = explain(randomized_copy(detector), crop, method, **kwargs)
     with warnings.catch_warnings():
-        # A blank map (e.g. Grad-CAM of a random network is often all zero) has no rank order: similarity 0.
+        # A constant map (no gradient at all) has no rank order: similarity 0.
         warnings.simplefilter("ignore")
-        rho = spearmanr(a.heatmap.ravel(), b.heatmap.ravel()).statistic
+        rho = spearmanr(a.signed.ravel(), b.signed.ravel()).statistic
     return SanityCheck(trained=a, randomized=b, similarity=float(np.nan_to_num(rho)))
 
 
