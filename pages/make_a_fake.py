@@ -131,8 +131,12 @@ def swap_lab() -> None:
     source = st.radio("Source face", options, horizontal=True, key="sw_source")
     if source == "Another built-in sample":
         names = list(SAMPLES)
-        default = next((n for n in names if SAMPLES[n] != name), names[0])
-        pick = st.selectbox("Sample", names, index=names.index(default), format_func=SAMPLES.get, key="sw_sample")
+        # A new destination photo resets the source to another person; set through the widget's state (not its
+        # index) so the sample shown is always the one used.
+        if st.session_state.get("sw_for") != name or "sw_sample" not in st.session_state:
+            st.session_state["sw_sample"] = next((n for n in names if SAMPLES[n] != name), names[0])
+            st.session_state["sw_for"] = name
+        pick = st.selectbox("Sample", names, format_func=SAMPLES.get, key="sw_sample")
         src_rgb, src_name = _sample(pick), SAMPLES[pick]
         src_faces = find_faces(src_rgb)
     elif source == "Another face in this photo":

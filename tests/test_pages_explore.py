@@ -146,3 +146,25 @@ def test_adversarial_page_attacks_a_bounded_copy_of_a_large_photo(grace):
     _run(at)
     assert "Large photo: the lab works on a copy" in _texts(at) and "1280" in _texts(at)
     assert {m.label: m.value for m in at.metric}["Largest pixel change"] == "4 / 255"
+
+
+def test_swap_source_shown_is_the_source_used_after_a_new_photo(astronaut):
+    """A new destination photo resets the swap's source sample; nudging a slider must not switch it."""
+    from core.engine.media import encode_png
+
+    at = _run(AppTest.from_file(str(PAGES / "make_a_fake.py")))
+    assert at.selectbox(key="sw_sample").value == "astronaut"  # destination Grace Hopper → source Eileen Collins
+    at.radio(key="fake_source").set_value("Upload a photo")
+    _run(at)
+    at.file_uploader(key="fake_upload").upload("visitor.png", encode_png(astronaut), "image/png")
+    _run(at)
+    shown = at.selectbox(key="sw_sample").value
+    assert shown == "grace_hopper"  # reset for the new photo, and what the box shows is what the page uses
+    scores = [m for m in _texts(at).split("\n") if "fake score **" in m]
+    at.slider(key="sw_scale").set_value(1.05)
+    _run(at)
+    at.slider(key="sw_scale").set_value(1.0)
+    _run(at)
+    assert at.selectbox(key="sw_sample").value == shown
+    assert [m for m in _texts(at).split("\n") if "fake score **" in m] == scores
+    assert at.session_state["explore_fake"].name.startswith("self-blended fake of visitor.png")

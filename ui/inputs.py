@@ -48,12 +48,17 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
     """
     max_side = int(max_side or Limits.from_env().work_side)
     sources = ["Built-in sample", "Upload a photo"] + (["Camera"] if camera else [])
-    wanted = take_preset(key) or default_sample
-    source = st.radio(label, sources, index=0, horizontal=True, key=f"{key}_source")
+    # A keyed widget ignores a changed ``index`` (the browser may show the new default while the server keeps
+    # the old value), so the choice is written to the widget's state before it is drawn, never passed as index.
+    names = list(SAMPLES)
+    preset = take_preset(key)
+    if preset in SAMPLES:
+        st.session_state[f"{key}_source"] = "Built-in sample"
+        st.session_state[f"{key}_sample"] = preset
+    st.session_state.setdefault(f"{key}_sample", default_sample if default_sample in SAMPLES else names[0])
+    source = st.radio(label, sources, horizontal=True, key=f"{key}_source")
     if source == "Built-in sample":
-        names = list(SAMPLES)
-        choice = st.selectbox("Sample", names, index=names.index(wanted) if wanted in names else 0,
-                              format_func=SAMPLES.get, key=f"{key}_sample")
+        choice = st.selectbox("Sample", names, format_func=SAMPLES.get, key=f"{key}_sample")
         return _sample(choice), SAMPLES[choice]
     if source == "Upload a photo":
         file = st.file_uploader("Photo (JPEG, PNG, WebP, BMP, GIF, TIFF)", type=list(IMAGE_EXTENSIONS),
