@@ -11,13 +11,13 @@ from core.engine.faces import shrink_to_longest
 from core.engine.verdict import Verdict, score_points
 from ui.draw import draw_faces
 from ui.handover import drop_frozen_frame, peek_frozen_frame, send_last_face
-from ui.inputs import image_input
+from ui.inputs import image_input, input_failed
 from ui.jobs import run_job
 from ui.pages import EXPLAIN
 from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
 from ui.trust import trust_panel
-from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands
+from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands, verdict_box
 
 KEY = "detect_photo"
 RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last analysis (kept across pages)
@@ -63,6 +63,8 @@ def _analyse(rgb: np.ndarray, name: str) -> dict:
 if picked is not None:
     rgb, name = picked
     result = RESULTS.compute(digest(rgb), _analyse, rgb, name, label="Finding and scoring faces…")
+elif frozen is None and input_failed(KEY):
+    st.stop()  # the error above says why; an older result below it would read as this file's
 else:
     result = RESULTS.last()
     if result is None:
@@ -82,8 +84,9 @@ with right:
                    "facing the camera and at least about 40 pixels tall.")
         st.stop()
     counts = {v: sum(f.verdict == v for f in faces) for v in Verdict}
-    st.success(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}: "
-               + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + ".")
+    verdict_box(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}: "
+                + ", ".join(f"{n} {v}" for v, n in counts.items() if n) + ".",
+                max((f.verdict for f in faces), key=list(Verdict).index))
     if report.skipped_faces:
         st.caption(f"{report.skipped_faces} smaller face(s) were not analysed (the lab scores at most "
                    f"{lab.limits.max_faces} a photo, largest first).")

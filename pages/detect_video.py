@@ -61,10 +61,13 @@ wanted = None
 if data is not None:
     wanted = digest(data, n_frames, detect_every)
     done = RESULTS.get(wanted)
+    stale_note = st.empty()  # cleared as soon as this video's own result or error replaces the old one
     if result is not None and done is None:
-        st.caption(f"Below: your last result ({result['name']}). Press **Analyse** to check this video.")
+        stale_note.caption(f"Below: your last result ({result['name']}). Press **Analyse** to check this video.")
     start = st.button("Analyse", type="primary", key=f"{KEY}_go", disabled=done is not None)
     if start:
+        stale_note.empty()
+        failure = None
         with st.status(f"Analysing {name}…", expanded=True) as status:
             bar = st.progress(0.0, text="Decoding frames…")
             cancel_slot = st.empty()  # a click reruns the page, which stops this run at its next update
@@ -97,9 +100,12 @@ if data is not None:
                 result = RESULTS.compute(wanted, job, label="Analysing the video…", poll=show_progress, cancel=cancel,
                                          time_limit=VIDEO_TIME_LIMIT_S)
             except LabError as err:  # the video could not be read, or the learner cancelled
-                status.update(label="This video could not be analysed", state="error")
-                show_error(err)
-                st.stop()
+                status.update(label="This video could not be analysed", state="error", expanded=False)
+                failure = err
+        if failure is not None:
+            show_error(failure)  # outside the collapsed status box, where it is seen
+            st.stop()
+        with status:
             bar.progress(1.0, text="Done")
             report = result["report"]
             st.write(f"Sampled {len(report.frame_indices)} frames; faces in {report.frames_with_faces}.")

@@ -58,11 +58,23 @@ def test_upload_and_keep_result_when_the_input_goes(astronaut):
 
 def test_unreadable_upload_is_explained_not_crashed():
     at = _run(AppTest.from_file(PAGE))
+    assert _n_images(at) == 3  # the sample's result
     at.radio(key="detect_photo_source").set_value("Upload a photo")
     _run(at)
     at.file_uploader(key="detect_photo_upload").upload("broken.jpg", b"\xff\xd8\xff garbage", "image/jpeg")
     _run(at)
     assert at.error and "not an image we can read" in at.error[0].value
+    # The error replaces the earlier result: nothing below it could be mistaken for this file's.
+    assert _n_images(at) == 0 and "Found" not in _texts(at) and "last result" not in _texts(at)
+
+
+def test_status_box_follows_the_verdict(lab):
+    """The face-count message is coloured and iconed by the worst verdict, never a green success."""
+    at = _run(AppTest.from_file(PAGE))
+    verdict = _last(at)["report"].faces[0].verdict
+    box = {"likely real": at.info, "uncertain": at.warning, "likely manipulated": at.error}[verdict]
+    assert any("Found 1 face" in b.value and verdict in b.value for b in box)
+    assert not any("Found" in b.value for b in at.success)
 
 
 def test_many_faces_table_and_selection(grace, astronaut):

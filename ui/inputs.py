@@ -58,6 +58,7 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
     st.session_state.setdefault(f"{key}_sample", default_sample if default_sample in SAMPLES else names[0])
     source = st.radio(label, sources, horizontal=True, key=f"{key}_source")
     if source == "Built-in sample":
+        st.session_state[f"{key}_failed"] = False
         choice = st.selectbox("Sample", names, format_func=SAMPLES.get, key=f"{key}_sample")
         return _sample(choice), SAMPLES[choice]
     if source == "Upload a photo":
@@ -70,10 +71,18 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
         shot = st.camera_input("Take a photo", key=f"{key}_camera")
         data, name = (shot.getvalue(), "camera shot") if shot is not None else (None, None)
         file_id = getattr(shot, "file_id", None) or (f"camera:{shot.size}" if shot is not None else None)
+    st.session_state[f"{key}_failed"] = False
     if data is None:
         return None
     try:
         return _decode_once(key, f"{file_id}:{name}:{len(data)}", data, max_side), name
     except MediaError as err:
         show_error(err)
+        st.session_state[f"{key}_failed"] = True
         return None
+
+
+def input_failed(key: str) -> bool:
+    """True when the latest :func:`image_input` call with this key was given a file it could not read (and has
+    shown why): pages then show nothing older beneath the error."""
+    return bool(st.session_state.get(f"{key}_failed"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 
 from core.classroom.lessons import load_model_card
 from core.engine.detector import DetectorMeta
@@ -113,3 +114,11 @@ def reading(prob: float, verdict: str, meta: DetectorMeta) -> str:
 def verdict_badge(prob: float, verdict: str) -> str:
     """Markdown for a fake score and its verdict, coloured like everywhere else in the lab."""
     return f":{Verdict(verdict).mark}-badge[{verdict}] fake score **{score_points(prob)}**"
+
+
+def verdict_box(text: str, verdict: str) -> None:
+    """A status message coloured and iconed by a verdict (blue for likely real, orange for uncertain, red for
+    likely manipulated), never a green "success" for a verdict."""
+    v = Verdict(verdict)
+    show = {Verdict.REAL: st.info, Verdict.UNCERTAIN: st.warning, Verdict.MANIPULATED: st.error}[v]
+    show(text, icon=v.icon)

@@ -41,6 +41,12 @@ class Verdict(StrEnum):
     def reading(self) -> str:
         return _READINGS[self]
 
+    @property
+    def icon(self) -> str:
+        """A Streamlit Material icon (``:material/...:``) shown with the label, so no verdict is told by colour
+        alone."""
+        return _ICONS[self]
+
     def css(self, alpha: float = 1.0) -> str:
         """The colour as a CSS/plotly ``rgba(...)`` string."""
         r, g, b = self.colour
@@ -61,6 +67,8 @@ _COLOURS = {
     Verdict.UNCERTAIN: (230, 159, 0),  # orange
     Verdict.MANIPULATED: (213, 94, 0),  # vermillion
 }
+_ICONS = {Verdict.REAL: ":material/check_circle:", Verdict.UNCERTAIN: ":material/help:",
+          Verdict.MANIPULATED: ":material/warning:"}
 _MARKS = {Verdict.REAL: "blue", Verdict.UNCERTAIN: "orange", Verdict.MANIPULATED: "red"}
 _READINGS = {
     Verdict.REAL: ("The detector found little of the blending evidence it was trained to notice. That is **not proof** "
