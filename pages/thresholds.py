@@ -57,9 +57,9 @@ else:
 tpr_measured = fpr_measured = None
 if data is not None:
     st.header("1 · Measured scores and the threshold")
-    if data.kinds is not None:
-        fake_kinds = sorted({k for k, y in zip(data.kinds, data.labels) if y == 1})
-        real_kinds = sorted({k for k, y in zip(data.kinds, data.labels) if y == 0})
+    if data.sources() is not None:
+        # Choices are the evaluation's family names (from the scores file), not raw manifest strings.
+        fake_kinds, real_kinds = data.source_names(1), data.source_names(0)
         # Start with the face swaps this detector is built for; fully generated faces (StyleGAN2 vs FFHQ
         # photos) are one click away, with their own lesson (Spectrum lab).
         swap_only = lambda kinds: [k for k in kinds if not any(m in k.lower() for m in ("stylegan", "ffhq"))] or kinds
@@ -71,11 +71,10 @@ if data is not None:
         with c2:
             pick_real = st.multiselect("Real items from", real_kinds, default=swap_only(real_kinds),
                                        key="thr_real_kinds",
-                                       help="Fully generated faces and their FFHQ photos start unselected: add them "
-                                            "to see a blending detector fail on a kind of fake it never learned.")
-        wanted = set(pick_fake) | set(pick_real)
-        keep = np.array([k in wanted for k in data.kinds], bool)
-        data = data.select(keep)
+                                       help="The real items each family of fakes is compared with. Fully generated "
+                                            "faces and their FFHQ photos start unselected: add them to see a "
+                                            "blending detector fail on a kind of fake it never learned.")
+        data = data.from_sources(set(pick_fake), set(pick_real))
     n_fake, n_real = int(data.labels.sum()), int((data.labels == 0).sum())
     st.caption(f"{n_real:,} real items and {n_fake:,} fakes from the evaluation data (never used for training).")
 

@@ -137,3 +137,35 @@ def test_items_without_a_face_have_no_score_and_are_left_out(tmp_path):
     scores = load_eval_scores(path)
     assert scores.labels.tolist() == [0, 1] and scores.scores.tolist() == [0.2, 0.9]
     assert scores.paths == ["a.jpg", "c.jpg"]
+
+
+def test_families_column_names_the_choices(tmp_path):
+    """With a families column the choices are family names (an item may belong to several); without one,
+    the kinds."""
+    p = tmp_path / "scores.csv"
+    p.write_text('path,label,kind,score,families\n'
+                 'a.mp4,0,FF++ c23 original,0.2,FF++ c23 Deepfakes (video); FF++ c23 FaceSwap (video)\n'
+                 'b.mp4,1,FF++ c23 Deepfakes,0.9,FF++ c23 Deepfakes (video)\n'
+                 'c.mp4,1,FF++ c23 FaceSwap,0.4,FF++ c23 FaceSwap (video)\n'
+                 'd.jpg,0,"odd raw / none",0.1,\n')
+    data = load_eval_scores(p)
+    assert data.source_names(1) == ["FF++ c23 Deepfakes (video)", "FF++ c23 FaceSwap (video)"]
+    assert data.source_names(0) == ["FF++ c23 Deepfakes (video)", "FF++ c23 FaceSwap (video)", "odd raw / none"]
+    sub = data.from_sources({"FF++ c23 FaceSwap (video)"}, {"FF++ c23 FaceSwap (video)"})
+    assert sub.paths == ["a.mp4", "c.mp4"]
+    assert load_eval_scores(p).select(np.array([True, False, False, False])).families == [
+        ("FF++ c23 Deepfakes (video)", "FF++ c23 FaceSwap (video)")]
+
+
+def test_write_scores_names_families_and_model_card_fills_old_files(tmp_path):
+    from core.training.evaluate import Item, write_scores
+    from core.training.model_card import scores_with_families
+
+    out = tmp_path / "scores.csv"
+    write_scores([Item(path=tmp_path / "x.mp4", name="x.mp4", label=1, media="video", kind="k",
+                       families=["Fam A", "Fam B"], score=0.5, n_faces=3)], out)
+    assert load_eval_scores(out).families == [("Fam A", "Fam B")]
+    old = "path,label,kind,media,score\nx.mp4,1,k,video,0.5\ny.mp4,0,other,video,0.1\n"
+    filled = tmp_path / "filled.csv"
+    filled.write_text(scores_with_families(old, {"k": ["Fam A"]}))
+    assert load_eval_scores(filled).families == [("Fam A",), ("other",)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +79,14 @@ def test_roc_page_reports_a_broken_file(tmp_path, monkeypatch):
     at = _run(AppTest.from_file(PAGE))
     assert any("could not be read" in e.value and "row 2" in e.value for e in at.error)
     assert at.success  # the calculator still works
+
+
+def test_shipped_scores_are_chosen_by_family_name(monkeypatch):
+    """The shipped models/eval_scores.csv: the filters list the model card's family names, not manifest strings."""
+    monkeypatch.delenv("LAB_EVAL_SCORES", raising=False)
+    at = _run(AppTest.from_file(PAGE))
+    card = json.loads((Path(PAGE).parent.parent / "models" / "model_card.json").read_text())
+    for key in ("thr_fake_kinds", "thr_real_kinds"):
+        options = at.multiselect(key=key).options
+        assert options and set(options) <= set(card["families"])
+        assert not any('"' in o or " / " in o for o in options)

@@ -2,8 +2,9 @@
 
 A score at or above the threshold counts as an alert ("flagged as fake"), the same rule the detector's
 verdict bands use. Measured scores come from ``models/eval_scores.csv`` (written by ``python -m
-core.training.evaluate``; columns ``path,label,kind,media,score``, label 0 real / 1 fake). ``LAB_EVAL_SCORES``
-points elsewhere (tests use it).
+core.training.evaluate``; columns ``path,label,kind,media,score[,families]``, label 0 real / 1 fake; ``families``
+names the evaluation families an item belongs to, joined by ``"; "``). ``LAB_EVAL_SCORES`` points elsewhere (tests
+use it).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from core.engine import labelled
 from core.errors import DataFileError
 
 REQUIRED_COLUMNS = ("label", "score")
+FAMILY_SEPARATOR = "; "  # between an item's families in the scores file
 
 
 def eval_scores_path() -> Path:
@@ -31,13 +33,15 @@ def eval_scores_path() -> Path:
 @dataclass(frozen=True)
 class EvalScores:
     """Measured scores. labels: (N,) int8, 1 = fake; scores: (N,) float64; kinds/media/paths: N strings
-    each (kinds is None when the file has no ``kind`` column)."""
+    each (kinds is None when the file has no ``kind`` column); families: N tuples of family names (None when
+    the file has no ``families`` column)."""
 
     labels: np.ndarray
     scores: np.ndarray
     kinds: list[str] | None
     media: list[str] | None
     paths: list[str] | None
+    families: list[tuple[str, ...]] | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -46,7 +50,27 @@ class EvalScores:
         """The rows where the (N,) bool mask ``keep`` is True."""
         idx = np.flatnonzero(keep)
         pick = (lambda xs: [xs[i] for i in idx] if xs is not None else None)
-        return EvalScores(self.labels[idx], self.scores[idx], pick(self.kinds), pick(self.media), pick(self.paths))
+        return EvalScores(self.labels[idx], self.scores[idx], pick(self.kinds), pick(self.media), pick(self.paths),
+                          pick(self.families))
+
+    def sources(self) -> list[tuple[str, ...]] | None:
+        """Each item's names for choosing what to count: its families where the file names them (readable,
+        e.g. "FF++ c23 Deepfakes (video)"), else its kind; None when the file has neither."""
+        if self.families is not None:
+            return [f or ((k,) if self.kinds else ()) for f, k in zip(self.families, self.kinds or [""] * len(self))]
+        return [(k,) for k in self.kinds] if self.kinds is not None else None
+
+    def source_names(self, label: int) -> list[str]:
+        """The sorted source names (see :meth:`sources`) of the items with this label (1 fake, 0 real)."""
+        return sorted({n for src, y in zip(self.sources() or [], self.labels) if y == label for n in src})
+
+    def from_sources(self, fakes: set[str], reals: set[str]) -> "EvalScores":
+        """The fakes with a source in ``fakes`` and the real items with a source in ``reals``."""
+        src = self.sources()
+        if src is None:
+            return self
+        return self.select(np.array([bool(set(s) & (fakes if y == 1 else reals)) for s, y in zip(src, self.labels)],
+                                    bool))
 
 
 def parse_label(raw: str) -> int:
@@ -82,7 +106,7 @@ def _read_eval_scores(path: Path) -> EvalScores:
         if missing:
             raise DataFileError(f"{path.name} lacks the column(s) {', '.join(missing)}; "
                              "expected path,label,kind,media,score")
-        labels, scores, kinds, media, paths = [], [], [], [], []
+        labels, scores, kinds, media, paths, families = [], [], [], [], [], []
         for i, row in enumerate(reader, start=2):  # row 1 is the header
             row = {k.strip(): (v or "") for k, v in row.items() if k is not None}
             label = _label(row["label"], i)
@@ -99,9 +123,11 @@ def _read_eval_scores(path: Path) -> EvalScores:
             kinds.append(row.get("kind", "").strip() or "unspecified")
             media.append(row.get("media", "").strip() or "unspecified")
             paths.append(row.get("path", "").strip())
+            families.append(tuple(f.strip() for f in row.get("families", "").split(FAMILY_SEPARATOR.strip())
+                                  if f.strip()))
     return EvalScores(np.asarray(labels, np.int8), np.asarray(scores, np.float64),
                       kinds if "kind" in columns else None, media if "media" in columns else None,
-                      paths if "path" in columns else None)
+                      paths if "path" in columns else None, families if "families" in columns else None)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from core.engine.analysis import Lab, load_lab
 from core.engine.labelled import folder_rows, media_kind, table_rows
 from core.engine.media import MediaError, load_image
 from core.errors import DataFileError
+from core.labs.roc import FAMILY_SEPARATOR
+
 
 
 @dataclass
@@ -161,14 +163,16 @@ def _mean(xs):
 
 
 def write_scores(items: list[Item], path: Path) -> None:
-    """Per-item scores: path,label,kind,media,score,n_faces,error (label 0 real / 1 fake; score empty if none)."""
+    """Per-item scores: path,label,kind,media,score,n_faces,error,families (label 0 real / 1 fake; score empty
+    if none; families: the item's evaluation families joined by "; ", the names people read)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["path", "label", "kind", "media", "score", "n_faces", "error"])
+        w.writerow(["path", "label", "kind", "media", "score", "n_faces", "error", "families"])
         for i in items:
             w.writerow([i.name, i.label, i.kind, i.media,
-                        "" if not np.isfinite(i.score) else f"{i.score:.6f}", i.n_faces, i.error])
+                        "" if not np.isfinite(i.score) else f"{i.score:.6f}", i.n_faces, i.error,
+                        FAMILY_SEPARATOR.join(i.families)])
 
 
 def write_video_faces(items: list[Item], path: Path) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from core.config import ROOT, model_path
 from core.engine.detector import load_detector
 from core.engine.video_decision import DEFAULT_AGGREGATION, MAIN_FACE_RATIO
+from core.labs.roc import FAMILY_SEPARATOR
 from core.training.ablation import load_rows, render_table
 
 CARD_JSON = ROOT / "models" / "model_card.json"
@@ -357,6 +358,27 @@ def _where_the_gap_is(card: dict) -> list[str]:
             "real face-swap videos are almost always compressed."]
 
 
+def scores_with_families(text: str, family_map: dict[str, list[str]]) -> str:
+    """An evaluation's scores.csv with a ``families`` column (what the Thresholds page lists), filled from
+    ``family_map`` (kind → families) on rows that lack it; other columns unchanged."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if not rows:
+        return text
+    columns = list(rows[0].keys()) + (["families"] if "families" not in rows[0] else [])
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        if not r.get("families"):
+            kind = r.get("kind", "")
+            r["families"] = FAMILY_SEPARATOR.join(family_map.get(kind, [kind] if kind else []))
+        w.writerow(r)
+    return out.getvalue()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, default=model_path())
@@ -364,12 +386,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fairness", type=Path, default=None, help="folder with fairness.json")
     ap.add_argument("--bench", type=Path, default=None, help="output of bench/detector.py")
     ap.add_argument("--heldout", type=Path, default=None, help="folder with heldout.json (python -m core.training.heldout)")
+    ap.add_argument("--family-map", type=Path, default=ROOT / "bench" / "dev_eval_families.json",
+                    help="JSON {kind: [family, ...]}: names the families of scores written before evaluate did")
     args = ap.parse_args(argv)
     card = build_card(args.model, args.eval, args.fairness, args.bench, args.heldout)
     CARD_JSON.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     CARD_MD.write_text(render_markdown(card), encoding="utf-8")
     if args.eval and (args.eval / "scores.csv").exists():
-        (ROOT / "models" / "eval_scores.csv").write_text((args.eval / "scores.csv").read_text())
+        family_map = json.loads(args.family_map.read_text()) if args.family_map and args.family_map.exists() else {}
+        (ROOT / "models" / "eval_scores.csv").write_text(
+            scores_with_families((args.eval / "scores.csv").read_text(), family_map), encoding="utf-8")
     print(json.dumps({"card": str(CARD_JSON), "val_auc_selfblend": card.get("val_auc_selfblend")}))
 
 
