@@ -136,6 +136,29 @@ def test_honest_edit_is_valid_and_keeps_the_history(signed, identity):
     assert report.ai_sources == ["created by a generative AI tool"]  # the AI origin survives the honest edit
 
 
+def test_trusting_the_root_updates_the_ingredients_verdict_too(signed, identity):
+    """One consistent statement: the original inside a re-signed file is judged by the reader's trust list,
+    not by the one recorded when the edit was signed; and the issuer's name does not claim either way."""
+    edited, _ = prov.edit_signed(signed, load_image(signed), "crop", "sign", identity=identity)
+    untrusted = prov.read_credentials(edited)
+    assert untrusted.active.ingredients[0].failures == ("signingCredential.untrusted",)
+    trusted = prov.read_credentials(edited, trust_anchors=identity.root_pem)
+    assert trusted.status == prov.TRUSTED
+    assert trusted.active.ingredients[0].failures == ()
+    assert "not trusted" not in (trusted.active.issuer or "") and "trust" not in DEMO_LABEL.lower()
+
+
+def test_an_identity_made_under_the_old_name_is_replaced(tmp_path, monkeypatch):
+    from core.labs.provenance import identity as identity_module
+
+    with monkeypatch.context() as m:
+        m.setattr(identity_module, "DEMO_LABEL", "Deepfake Lab DEMO identity — not trusted")
+        old = load_demo_identity(tmp_path)
+    new = load_demo_identity(tmp_path)
+    assert new.chain_pem != old.chain_pem
+    assert DEMO_LABEL in x509.load_pem_x509_certificates(new.chain_pem)[0].subject.rfc4514_string()
+
+
 def test_fake_face_edit_with_the_old_credential_is_tampered(signed, lab):
     rgb = load_image(signed)
     faces = lab.extractor.detect(rgb, crops=False)

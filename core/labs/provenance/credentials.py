@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from core import __version__
@@ -286,6 +286,33 @@ def _failure_codes(entry: dict) -> list[str]:
             if not str(i.get("code", "")).endswith((".match", ".validated", ".insideValidity", ".skipped"))]
 
 
+def _rechecked(recorded: tuple[str, ...], delta: dict) -> tuple[str, ...]:
+    """An ingredient's problems as this reader sees them: those recorded when it was added, with every kind of
+    check this reader ran again (its C2PA ingredient delta, e.g. the signer's trust against *this* trust list)
+    replaced by the new result."""
+    rerun = [str(i.get("code")) for k in ("success", "informational", "failure") for i in delta.get(k) or []]
+    kinds = {c.split(".")[0] for c in rerun}
+    kept = [c for c in recorded if c.split(".")[0] not in kinds]
+    return tuple(dict.fromkeys(kept + [str(i.get("code")) for i in delta.get("failure") or []]))
+
+
+def _with_rechecked_ingredients(active: Manifest, raw: dict, deltas: list | None) -> Manifest:
+    """The active claim with its ingredients' problems brought up to date by the reader's ingredient deltas.
+
+    A credential records each ingredient's validation at signing time, judged by the signing tool's trust
+    list; shown unchanged, a trusted re-signed file listed its own original as "untrusted" beside "signer on
+    your trust list".
+    """
+    if not deltas:
+        return active
+    by_assertion = {str(d.get("ingredientAssertionURI", "")).rsplit("/", 1)[-1]: d.get("validationDeltas") or {}
+                    for d in deltas if isinstance(d, dict)}
+    labels = [str(i.get("label", "")) for i in raw.get("ingredients", []) or []]
+    ingredients = [replace(ing, failures=_rechecked(ing.failures, by_assertion[lab])) if lab in by_assertion else ing
+                   for ing, lab in zip(active.ingredients, labels)]
+    return replace(active, ingredients=ingredients)
+
+
 def _manifest(label: str, m: dict) -> Manifest:
     actions: list[Action] = []
     for assertion in m.get("assertions", []) or []:
@@ -426,7 +453,8 @@ def read_credentials(data: bytes, *, mime: str | None = None,
     if not label or label not in manifests:
         return CredentialReport(UNREADABLE, "A credential store is present but has no active claim.",
                                 "There is nothing signed to check.", raw=store)
-    active = _manifest(label, manifests[label])
+    active = _with_rechecked_ingredients(_manifest(label, manifests[label]), manifests[label],
+                                         (store.get("validation_results") or {}).get("ingredientDeltas"))
     results = (store.get("validation_results") or {}).get("activeManifest")
     checks = _checks(results) if results is not None else [
         Check(str(i.get("code")), "failure", CODE_TEXT.get(str(i.get("code")), i.get("explanation") or ""))

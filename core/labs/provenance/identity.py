@@ -34,7 +34,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from core.config import data_dir
 
-DEMO_LABEL = "Deepfake Lab DEMO identity — not trusted"
+# The certificates' organisation name. It says what the identity is, not whether to trust it: trust is the
+# verifier's choice (its trust list), and a name saying "not trusted" contradicted a verifier that chose to.
+DEMO_LABEL = "Deepfake Lab DEMO identity (for teaching only)"
 SIGNER_NAME = "Deepfake Lab DEMO signer"
 ROOT_NAME = "Deepfake Lab DEMO root CA"
 DOCUMENT_SIGNING_EKU = ObjectIdentifier("1.3.6.1.5.5.7.3.36")  # id-kp-documentSigning (RFC 9336)
@@ -148,7 +150,10 @@ def _load(folder: Path) -> DemoIdentity | None:
         root = (folder / _FILES["root"]).read_bytes()
         signer = x509.load_pem_x509_certificates(chain)[0]
         serialization.load_pem_private_key(key, password=None)
+        org = signer.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
     except (OSError, ValueError, IndexError):
+        return None
+    if not org or org[0].value != DEMO_LABEL:  # made by an earlier version under another name: make a new one
         return None
     return DemoIdentity(chain_pem=chain, key_pem=key, root_pem=root, folder=folder,
                         not_after=signer.not_valid_after_utc)
@@ -175,8 +180,8 @@ def load_demo_identity(folder: Path | None = None) -> DemoIdentity:
         _write(folder / _FILES["chain"], _pem_cert(cert) + _pem_cert(root))
         _write(folder / "README.txt", (
             f"{DEMO_LABEL}.\n\nMade by Deepfake Lab on this computer to demonstrate content credentials (C2PA).\n"
-            "No one trusts these certificates and they prove nothing about who made an image. Never use them\n"
-            "for anything real. Delete this folder to make a new identity.\n").encode())
+            "No one trusts these certificates unless they choose to, and they prove nothing about who made an\n"
+            "image. Never use them for anything real. Delete this folder to make a new identity.\n").encode())
         del root_key  # never written: see the module's docstring
         loaded = _load(folder)
         assert loaded is not None
