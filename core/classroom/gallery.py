@@ -1,10 +1,16 @@
 """Quiz items for spot-the-fake: built-in items made on first start, plus a teacher's folder of labelled media.
 
-Built-in items come from the two photos shipped inside installed packages (see :data:`core.engine.faces.SAMPLES`):
-the real photos (as taken and mirrored), self-blended fakes at three blend strengths (:func:`core.fakes.forge.self_blend`)
-and face swaps between the two people (:func:`core.fakes.swap.swap_faces`, when that module is installed), each saved
-at a few JPEG qualities. They live in ``<data_dir>/gallery/builtin/`` with a manifest and are rebuilt only when
-the generator changes.
+Built-in items come from the public-domain portraits of different adults committed in ``assets/portraits/``
+(:mod:`core.classroom.portraits`; balanced by apparent gender, age band and skin tone). Each portrait gives three
+items: the real photo, a self-blended fake (:func:`core.fakes.forge.self_blend`) and a face swap with another
+person who looks alike at a glance (:func:`core.fakes.swap.swap_faces`, when that module is installed). Each fake is
+chosen among a few variants (blend strength; partner and blending) by the detector's score, so the detector
+catches some fakes and misses others and neither it nor a person wins trivially. Every item is saved once, at a
+JPEG quality that cycles over the portraits so that each kind meets every quality equally often. Items are
+made in ``<data_dir>/gallery/builtin/`` only (never committed) with a manifest, and rebuilt only when the
+portraits, the generator or the detector change. Titles and tips never name the people shown: their names live
+only in ``assets/portraits/ATTRIBUTION.md``. A round can leave identity swaps out (``Gallery.pick(...,
+identity_swaps=False)``), and never shows the same person twice while the gallery has enough people.
 
 A teacher adds items by pointing ``LAB_GALLERY_DIR`` at a folder holding ``real/`` and ``fake/`` subfolders
 and/or CSV files with ``path,label[,tip]`` rows (label: real/fake or 0/1; paths relative to the folder). Nothing
@@ -28,15 +34,21 @@ from typing import Callable
 
 import numpy as np
 
+from core.classroom.portraits import Portrait, load_portraits
 from core.config import data_dir, setting
-from core.engine.faces import SAMPLES, Face, load_sample
+from core.engine.faces import Face
 from core.engine.labelled import LABEL_WORDS, folder_rows, inside, media_kind, table_rows
 from core.fakes.forge import ForgeSettings, self_blend
 from core.engine.media import MediaError, encode_jpeg, load_image
 
-GENERATOR_VERSION = 1
-JPEG_QUALITIES = (92, 65, 35)
-BLEND_STRENGTHS = (1.0, 0.6, 0.3)
+GENERATOR_VERSION = 2
+QUALITY_CYCLE = (92, 80, 65, 50)  # each item is saved once, at the next quality of this cycle
+JPEG_QUALITIES = QUALITY_CYCLE  # kept for older imports
+BLEND_STRENGTHS = (1.0, 0.6, 0.35)  # self-blend variants the detector's scores choose from
+BLEND_SEEDS = (1, 2)  # … each with two random changes
+SWAP_PARTNERS = 2  # face-swap variants: the two most alike other people, each with seamless and plain blending
+SWAP_KIND = "face swap"
+CAUGHT_SHARE = 0.5  # of each kind of built-in fake, the share chosen among variants the detector catches
 DECISION_THRESHOLD = 0.5  # the detector "answers fake" when its calibrated probability reaches this
 MAX_TEACHER_ITEMS = 500
 MAX_TEACHER_FILE_BYTES = 200 * 1024 * 1024
@@ -48,11 +60,12 @@ NO_FACE = "no face found"
 class GalleryItem:
     """One quiz item.
 
-    id: stable key, e.g. ``builtin/astronaut/blend60/q65`` or ``teacher/fake/clip.mp4``.
+    id: stable key, e.g. ``builtin/portrait-07/self-blend`` or ``teacher/fake/clip.mp4``.
     label: 0 real, 1 fake. kind: "real", "self-blend", "face swap" or "teacher". media: "image" or "video".
-    path: the file. title: what it is (shown after answering). tip: what to look for.
+    path: the file. title: what it is (shown after answering; never a person's name). tip: what to look for.
     face_box (4,) / face_landmarks (5, 2): the face the fake was made on, in the item's pixels (built-in
     images only; teacher items are searched for faces when scored).
+    people: anonymous keys of the built-in portraits whose faces the picture shows (empty for teacher items).
     """
 
     id: str
@@ -67,10 +80,25 @@ class GalleryItem:
     blend: float | None = None
     face_box: tuple[float, ...] | None = None
     face_landmarks: tuple[tuple[float, float], ...] | None = None
+    people: tuple[str, ...] = ()
 
     @property
     def truth(self) -> str:
         return "fake" if self.label else "real"
+
+    @property
+    def identity_swap(self) -> bool:
+        """One person's face put on another's head (left out of rounds without identity swaps)."""
+        return self.kind == SWAP_KIND
+
+    @property
+    def description(self) -> str:
+        """Plain words for a teacher's list: what the picture truly is (no file or person names)."""
+        truth = "fake" if self.label else "real"
+        kind = {"real": "real photo", "self-blend": "self-blended fake", SWAP_KIND: "face swap (fake)"}.get(
+            self.kind, f"your collection ({truth})")
+        quality = f", JPEG quality {self.jpeg_quality}" if self.jpeg_quality else ""
+        return f"{kind}{quality}" if self.source == "built-in" else kind
 
     def face(self) -> Face | None:
         if self.face_box is None or self.face_landmarks is None:
@@ -127,25 +155,40 @@ class Gallery:
     def detector_correct(self, item_id: str) -> bool:
         return self.scores[item_id].answer == self._by_id[item_id].label
 
-    def pick(self, n: int, *, seed: int | None = None, source: str = "all") -> list[str]:
+    def pool(self, source: str = "all", *, identity_swaps: bool = True) -> list[GalleryItem]:
+        """The items a round may use: from ``source`` ("all", "built-in" or "teacher"), without face swaps
+        between people when ``identity_swaps`` is False (real photos and self-blends only)."""
+        return [it for it in self.items if (source == "all" or it.source == source)
+                and (identity_swaps or not it.identity_swap)]
+
+    def pick(self, n: int, *, seed: int | None = None, source: str = "all",
+             identity_swaps: bool = True) -> list[str]:
         """``n`` item ids, half real and half fake where possible, in random order.
 
-        source: "all", "built-in" or "teacher". Items are spread over kinds and base photos, so a short quiz
-        does not show the same picture at three JPEG qualities.
+        source: "all", "built-in" or "teacher"; identity_swaps: False leaves out face swaps between people.
+        Items are spread over kinds and base photos, and a round shows each person once while enough people
+        are left (a real photo and a fake of the same person side by side would give the fake away).
         """
         rng = random.Random(seed)
-        pool = [it for it in self.items if source == "all" or it.source == source]
+        pool = self.pool(source, identity_swaps=identity_swaps)
         reals = [it for it in pool if it.label == 0]
         fakes = [it for it in pool if it.label == 1]
         n = max(1, min(n, len(pool)))
         want_fake = min(len(fakes), max(n - len(reals), n // 2 + (rng.random() < 0.5 if n % 2 else 0)))
-        chosen = _spread(fakes, want_fake, rng) + _spread(reals, n - want_fake, rng)
+        used: set[str] = set()
+        chosen = _spread(fakes, want_fake, rng, used) + _spread(reals, n - want_fake, rng, used)
         rng.shuffle(chosen)
         return [it.id for it in chosen]
 
+    def people(self) -> set[str]:
+        """The anonymous keys of every person the built-in items show."""
+        return {p for it in self.items for p in it.people}
 
-def _spread(items: list[GalleryItem], k: int, rng: random.Random) -> list[GalleryItem]:
-    """k items, taking one from each (kind, base picture) group in turn so a draw stays varied."""
+
+def _spread(items: list[GalleryItem], k: int, rng: random.Random, used: set[str] | None = None) -> list[GalleryItem]:
+    """k items, taking one from each (kind, base picture) group in turn so a draw stays varied, and first only
+    items showing nobody in ``used`` (which is updated), then any."""
+    used = set() if used is None else used
     groups: dict[str, list[GalleryItem]] = {}
     for it in items:
         groups.setdefault(it.id.rsplit("/", 1)[0], []).append(it)
@@ -154,14 +197,19 @@ def _spread(items: list[GalleryItem], k: int, rng: random.Random) -> list[Galler
     keys = list(groups)
     rng.shuffle(keys)
     out: list[GalleryItem] = []
-    while len(out) < k and keys:
-        for key in list(keys):
-            if len(out) >= k:
-                break
-            if groups[key]:
-                out.append(groups[key].pop())
-            else:
-                keys.remove(key)
+    for strict in (True, False):
+        progressed = True
+        while len(out) < k and progressed:
+            progressed = False
+            for key in keys:
+                if len(out) >= k:
+                    break
+                it = next((x for x in reversed(groups[key]) if not (strict and used & set(x.people))), None)
+                if it is not None:
+                    groups[key].remove(it)
+                    out.append(it)
+                    used.update(it.people)
+                    progressed = True
     return out
 
 
@@ -177,9 +225,9 @@ def tip_for(kind: str, label: int, jpeg_quality: int | None = None, blend: float
         if blend is not None and blend < 0.5:
             tip += " At low opacity the seam is faint even for experts: this is where detectors earn their keep."
     elif kind == "face swap":
-        tip = ("A face swap: the inner face comes from the other photo. Check whether skin tone, lighting direction "
-               "and sharpness inside the face match the ears, neck and hair, and whether the face's outline is "
-               "smeared.")
+        tip = ("A face swap: the inner face comes from a photo of another person. Check whether skin tone, lighting "
+               "direction and sharpness inside the face match the ears, neck and hair, and whether the face's "
+               "outline is smeared.")
     elif label == 0:
         tip = ("A genuine photo. Real photos can look odd too: JPEG blocks, noise, soft focus and harsh light are "
                "not signs of manipulation by themselves.")
@@ -216,30 +264,61 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _base_photos(lab) -> tuple[dict[str, tuple[np.ndarray, Face]], list[str]]:
-    """Each shipped photo, as taken and mirrored, with its largest face."""
-    bases: dict[str, tuple[np.ndarray, Face]] = {}
-    notes = []
-    for name in SAMPLES:
+@dataclass(frozen=True)
+class _Base:
+    """A portrait ready for making items: its pixels and its largest face."""
+
+    portrait: Portrait
+    rgb: np.ndarray
+    face: Face
+
+
+def _base_photos(lab, portraits: list[Portrait]) -> tuple[list[_Base], list[str]]:
+    """Each committed portrait with its largest face (portraits without a face are left out with a note)."""
+    bases, notes = [], []
+    for p in portraits:
         try:
-            rgb = load_sample(name)
-        except (MediaError, OSError, KeyError) as exc:
-            notes.append(f"The built-in photo {name!r} could not be loaded ({exc}); its items are left out.")
+            rgb = load_image(p.path)
+        except (MediaError, OSError) as exc:
+            notes.append(f"The built-in portrait {p.key} could not be loaded ({exc}); its items are left out.")
             continue
-        for variant, img in (("", rgb), ("-mirror", np.ascontiguousarray(rgb[:, ::-1]))):
-            faces = lab.extractor.detect(img, crops=False)
-            if faces:
-                bases[name + variant] = (img, faces[0])
+        faces = lab.extractor.detect(rgb, crops=False)
+        if not faces:
+            notes.append(f"No face was found in the built-in portrait {p.key}; its items are left out.")
+            continue
+        bases.append(_Base(p, rgb, max(faces, key=lambda f: f.size)))
     return bases, notes
 
 
-def build_builtin(lab, folder: Path | None = None) -> tuple[list[GalleryItem], list[str]]:
-    """The built-in items, generated into ``folder`` on first use and read from its manifest afterwards."""
+def _swap_partners(base: _Base, bases: list[_Base]) -> list[_Base]:
+    """Other people who look most alike at a glance (same apparent gender, then skin tone, then age band): a
+    face swap between them is not given away by a face that plainly does not belong to the head."""
+    others = [b for b in bases if b.portrait.key != base.portrait.key and b.portrait.gender == base.portrait.gender]
+    others = others or [b for b in bases if b.portrait.key != base.portrait.key]
+    p = base.portrait
+    return sorted(others, key=lambda b: (b.portrait.skin_tone != p.skin_tone, b.portrait.age_band != p.age_band,
+                                         b.portrait.key))[:SWAP_PARTNERS]
+
+
+def _portraits_key(portraits: list[Portrait]) -> list[list[str]]:
+    return [[p.key, _file_digest(p.path)] for p in portraits]
+
+
+def build_builtin(lab, folder: Path | None = None,
+                  portraits: list[Portrait] | None = None) -> tuple[list[GalleryItem], list[str], dict[str, ItemScore]]:
+    """The built-in items, generated into ``folder`` on first use (or when the portraits, the generator or the
+    detector change) and read from its manifest afterwards.
+
+    Returns the items, notes for the teacher, and the detector's scores computed while choosing the items
+    (empty when the manifest was reused: the score cache has them).
+    """
     folder = Path(folder or data_dir() / "gallery" / "builtin")
     folder.mkdir(parents=True, exist_ok=True)
+    portraits = load_portraits() if portraits is None else portraits
     swap = _swap_function()
-    key = {"generator": GENERATOR_VERSION, "swaps": swap is not None, "qualities": list(JPEG_QUALITIES),
-           "blends": list(BLEND_STRENGTHS), "samples": sorted(SAMPLES)}
+    key = {"generator": GENERATOR_VERSION, "swaps": swap is not None, "qualities": list(QUALITY_CYCLE),
+           "blends": list(BLEND_STRENGTHS), "seeds": list(BLEND_SEEDS), "portraits": _portraits_key(portraits),
+           "model": lab.detector.meta.version}
     manifest = folder / "manifest.json"
     with _BUILD_LOCK:
         if manifest.exists():
@@ -248,13 +327,15 @@ def build_builtin(lab, folder: Path | None = None) -> tuple[list[GalleryItem], l
                 if saved.get("key") == key:
                     items = [_item_from_json(d, folder) for d in saved["items"]]
                     if all(it.path.is_file() for it in items):
-                        return items, list(saved.get("notes", []))
+                        return items, list(saved.get("notes", [])), {}
             except (ValueError, KeyError, TypeError):
                 pass  # unreadable manifest: rebuild
-        items, notes = _generate(lab, folder, swap)
+        for old in folder.glob("*.jpg"):
+            old.unlink()
+        items, notes, scores = _generate(lab, folder, swap, portraits)
         payload = {"key": key, "notes": notes, "items": [_item_to_json(it) for it in items]}
         _write_atomic(manifest, json.dumps(payload, indent=1).encode())
-        return items, notes
+        return items, notes, scores
 
 
 _BUILD_LOCK = threading.Lock()
@@ -272,53 +353,139 @@ def _item_from_json(d: dict, folder: Path) -> GalleryItem:
     if d.get("face_box") is not None:
         d["face_box"] = tuple(d["face_box"])
         d["face_landmarks"] = tuple(tuple(p) for p in d["face_landmarks"])
+    d["people"] = tuple(d.get("people") or ())
     return GalleryItem(**d)
 
 
-def _generate(lab, folder: Path, swap: Callable | None) -> tuple[list[GalleryItem], list[str]]:
-    bases, notes = _base_photos(lab)
+@dataclass(frozen=True)
+class _Candidate:
+    """One way of filling a fake slot. visibility: higher = easier for a person to see (stronger blend, plainer
+    paste, a less alike partner); jpeg: the bytes to save; detail: words for the title; people: who is shown."""
+
+    visibility: int
+    jpeg: bytes
+    score: ItemScore
+    detail: str
+    blend: float | None
+    people: tuple[str, ...]
+
+
+def _choose(candidates: list[_Candidate], want_caught: bool) -> _Candidate:
+    """The candidate for a slot: when the detector should catch it, the subtlest fake it still catches (hard for
+    people); when it should miss it, the most visible fake it still misses (people can win there). If no candidate
+    goes the wanted way, the one that comes closest."""
+    caught = [c for c in candidates if c.score.says_fake]
+    missed = [c for c in candidates if not c.score.says_fake]
+    if want_caught and caught:
+        return min(caught, key=lambda c: c.visibility)
+    if not want_caught and missed:
+        return max(missed, key=lambda c: c.visibility)
+    prob = lambda c: c.score.fake_prob if c.score.fake_prob is not None else 0.0  # noqa: E731
+    return max(candidates, key=prob) if want_caught else min(candidates, key=prob)
+
+
+def _aims(slots: list[list[_Candidate]], share: float = CAUGHT_SHARE) -> list[bool]:
+    """For each fake slot, whether to aim for a fake the detector catches, so that about ``share`` of the slots
+    are caught: slots whose variants all go one way keep it; the others are split, spread evenly over the slots."""
+    can_catch = [any(c.score.says_fake for c in cands) for cands in slots]
+    can_miss = [any(not c.score.says_fake for c in cands) for cands in slots]
+    aims = [catch and not miss for catch, miss in zip(can_catch, can_miss)]
+    flexible = [i for i, (catch, miss) in enumerate(zip(can_catch, can_miss)) if catch and miss]
+    need = max(0, min(len(flexible), round(share * len(slots)) - sum(aims)))
+    for k in range(need):
+        aims[flexible[int(k * len(flexible) / need)]] = True
+    return aims
+
+
+@dataclass
+class _Slot:
+    """A fake item to fill: which portrait, kind and quality, and the variants to choose from."""
+
+    item_id: str
+    base: _Base
+    kind: str
+    quality: int
+    candidates: list[_Candidate]
+
+
+def _generate(lab, folder: Path, swap: Callable | None,
+              portraits: list[Portrait]) -> tuple[list[GalleryItem], list[str], dict[str, ItemScore]]:
+    """One real photo, one self-blend and one face swap per portrait, each fake chosen among a few variants by the
+    detector's score, so that it catches about half the fakes of each kind and misses the rest (:func:`_aims`,
+    :func:`_choose`)."""
+    bases, notes = _base_photos(lab, portraits)
+    if not portraits:
+        notes.append("The built-in portraits (assets/portraits) are missing: only the teacher's pictures are used.")
+    version = lab.detector.meta.version
     items: list[GalleryItem] = []
+    scores: dict[str, ItemScore] = {}
 
-    def save(stem: str, rgb: np.ndarray, face: Face, *, label: int, kind: str, title: str,
-             blend: float | None = None) -> None:
-        box, lms = _face_tuple(face)
-        for q in JPEG_QUALITIES:
-            name = f"{stem.replace('/', '_')}_q{q}.jpg"
-            _write_atomic(folder / name, encode_jpeg(rgb, quality=q))
-            items.append(GalleryItem(
-                id=f"builtin/{stem}/q{q}", label=label, kind=kind, media="image", path=folder / name,
-                source="built-in", title=f"{title}, JPEG quality {q}", tip=tip_for(kind, label, q, blend),
-                jpeg_quality=q, blend=blend, face_box=box, face_landmarks=lms))
+    def encode_and_score(item_id: str, rgb: np.ndarray, face: Face, quality: int) -> tuple[bytes, ItemScore]:
+        # Scored exactly as score_item will score the saved file: decoded from the JPEG, on the known face.
+        jpeg = encode_jpeg(rgb, quality=quality)
+        result = lab.score_faces(load_image(jpeg), [replace(face, crop=None, transform=None)])[0]
+        box, lms = _face_tuple(Face(box=result.box, landmarks=result.landmarks, prob=result.detection_prob))
+        return jpeg, ItemScore(item_id, float(result.fake_prob), result.verdict, 1, version, box, lms)
 
-    for base, (rgb, face) in bases.items():
-        person = SAMPLES[base.split("-")[0]].split(" (")[0]
-        mirrored = " (mirrored)" if base.endswith("-mirror") else ""
-        save(f"{base}/real", rgb, face, label=0, kind="real", title=f"Real photo of {person}{mirrored}")
-    # Self-blends at each strength, alternating between the photo as taken and mirrored for variety.
-    for si, name in enumerate(SAMPLES):
-        for bi, strength in enumerate(BLEND_STRENGTHS):
-            base = name + ("-mirror" if (si + bi) % 2 else "")
-            if base not in bases:
-                continue
-            rgb, face = bases[base]
-            fake = self_blend(rgb, face.landmarks, seed=1000 * si + bi, settings=ForgeSettings(blend=strength)).fake
-            person = SAMPLES[name].split(" (")[0]
-            save(f"{base}/blend{round(strength * 100)}", fake, face, label=1, kind="self-blend", blend=strength,
-                 title=f"Self-blended fake of {person} at {strength:.0%} opacity")
-    names = [n for n in SAMPLES if n in bases]
+    def add(item_id: str, base: _Base, jpeg: bytes, score: ItemScore, *, label: int, kind: str, title: str,
+            quality: int, blend: float | None = None, people: tuple[str, ...] = ()) -> None:
+        path = folder / f"{item_id.removeprefix('builtin/').replace('/', '_')}.jpg"
+        _write_atomic(path, jpeg)
+        box, lms = _face_tuple(base.face)
+        items.append(GalleryItem(
+            id=item_id, label=label, kind=kind, media="image", path=path, source="built-in",
+            title=f"{title}, JPEG quality {quality}", tip=tip_for(kind, label, quality, blend), jpeg_quality=quality,
+            blend=blend, face_box=box, face_landmarks=lms, people=people or (base.portrait.key,)))
+        scores[item_id] = score
+
     if swap is None:
         notes.append("Face-swap items are left out: the face-swap module (core.fakes.swap) is not installed.")
-    elif len(names) >= 2:
-        for src, dst in ((names[0], names[1]), (names[1], names[0])):
-            (src_rgb, src_face), (dst_rgb, dst_face) = bases[src], bases[dst]
-            try:
-                swapped = swap(src_rgb, src_face, dst_rgb, dst_face, seed=0).swapped
-            except Exception as exc:  # noqa: BLE001 - a broken swap must not take the quiz down
-                notes.append(f"The face swap {src} → {dst} failed ({type(exc).__name__}: {exc}); it is left out.")
-                continue
-            save(f"{dst}/swap-from-{src}", swapped, dst_face, label=1, kind="face swap",
-                 title=f"Face swap: {SAMPLES[src].split(' (')[0]}'s face on {SAMPLES[dst].split(' (')[0]}")
-    return items, notes
+    slots: dict[str, list[_Slot]] = {"self-blend": [], SWAP_KIND: []}
+    for i, base in enumerate(bases):
+        p, n_q = base.portrait, len(QUALITY_CYCLE)
+        # Each kind meets every JPEG quality equally often, so compression never gives the answer away.
+        q_real, q_blend, q_swap = (QUALITY_CYCLE[(i + k) % n_q] for k in range(3))
+        item_id = f"builtin/{p.key}/real"
+        jpeg, score = encode_and_score(item_id, base.rgb, base.face, q_real)
+        add(item_id, base, jpeg, score, label=0, kind="real", title=f"Real photo — {p.description}", quality=q_real)
+
+        item_id = f"builtin/{p.key}/self-blend"
+        cands = []
+        for v, strength in enumerate(sorted(BLEND_STRENGTHS)):
+            for seed in BLEND_SEEDS:  # each seed draws another colour, sharpness and shift change
+                fake = self_blend(base.rgb, base.face.landmarks, seed=1000 * seed + i,
+                                  settings=ForgeSettings(blend=strength)).fake
+                jpeg, score = encode_and_score(item_id, fake, base.face, q_blend)
+                cands.append(_Candidate(v, jpeg, score, f"{strength:.0%} opacity", strength, (p.key,)))
+        slots["self-blend"].append(_Slot(item_id, base, "self-blend", q_blend, cands))
+
+        if swap is None:
+            continue
+        item_id = f"builtin/{p.key}/face-swap"
+        cands = []
+        for rank, partner in enumerate(_swap_partners(base, bases)):
+            for plain, mode in enumerate(("seamless", "alpha")):
+                try:
+                    swapped = swap(partner.rgb, partner.face, base.rgb, base.face, seed=i, blend=mode).swapped
+                except Exception as exc:  # noqa: BLE001 - a broken swap must not take the quiz down
+                    notes.append(f"A face swap onto {p.key} failed ({type(exc).__name__}: {exc}); it is left out.")
+                    continue
+                jpeg, score = encode_and_score(item_id, swapped, base.face, q_swap)
+                words = "seamless (Poisson) blending" if mode == "seamless" else "a plain alpha blend"
+                cands.append(_Candidate(2 * plain + rank, jpeg, score, words, None, (p.key, partner.portrait.key)))
+        if cands:
+            slots[SWAP_KIND].append(_Slot(item_id, base, SWAP_KIND, q_swap, cands))
+
+    for kind, kind_slots in slots.items():
+        for slot, aim in zip(kind_slots, _aims([sl.candidates for sl in kind_slots])):
+            c = _choose(slot.candidates, want_caught=aim)
+            title = ("Self-blended fake — the face pasted back onto itself at " if kind == "self-blend"
+                     else "Face swap between two different people, with ") + c.detail
+            add(slot.item_id, slot.base, c.jpeg, c.score, label=1, kind=kind, quality=slot.quality, blend=c.blend,
+                title=title, people=c.people)
+    order = {it.id: k for k, it in enumerate(sorted(items, key=lambda it: it.id))}
+    items.sort(key=lambda it: order[it.id])
+    return items, notes, scores
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -441,8 +608,14 @@ _SCORE_LOCK = threading.Lock()
 
 
 def score_items(lab, items: list[GalleryItem], folder: Path | None = None,
-                progress: Callable[[int, int], None] | None = None) -> tuple[dict[str, ItemScore], list[str]]:
-    """Scores for all items, from the on-disk cache where the model version and file content match."""
+                progress: Callable[[int, int], None] | None = None,
+                known: dict[str, ItemScore] | None = None) -> tuple[dict[str, ItemScore], list[str]]:
+    """Scores for all items, from the on-disk cache where the model version and file content match.
+
+    known: scores already computed for these very files (while the built-in items were chosen); they are
+    stored in the cache instead of being computed again.
+    """
+    known = known or {}
     folder = Path(folder or data_dir() / "gallery")
     folder.mkdir(parents=True, exist_ok=True)
     version = lab.detector.meta.version
@@ -472,7 +645,7 @@ def score_items(lab, items: list[GalleryItem], folder: Path | None = None,
                     tuple(tuple(p) for p in s["landmarks"]) if s.get("landmarks") else None)
                 continue
             try:
-                score = score_item(lab, item)
+                score = known[item.id] if item.id in known else score_item(lab, item)
             except MediaError as exc:
                 notes.append(f"Skipped {item.id}: {exc}")
                 continue
@@ -492,7 +665,7 @@ def load_gallery(lab, *, teacher_dir: str | Path | None = None, folder: Path | N
                  progress: Callable[[int, int], None] | None = None) -> Gallery:
     """Built-in items plus the teacher's folder (``LAB_GALLERY_DIR`` unless given), all scored."""
     folder = Path(folder or data_dir() / "gallery")
-    items, notes = build_builtin(lab, folder / "builtin")
+    items, notes, known = build_builtin(lab, folder / "builtin")
     teacher_dir = teacher_dir if teacher_dir is not None else setting("LAB_GALLERY_DIR")
     if teacher_dir:
         extra, extra_notes = scan_teacher_dir(teacher_dir)
@@ -502,7 +675,7 @@ def load_gallery(lab, *, teacher_dir: str | Path | None = None, folder: Path | N
                          "installed, so only images are used.")
             extra = [it for it in extra if it.media != "video"]
         items += extra
-    scores, score_notes = score_items(lab, items, folder, progress)
+    scores, score_notes = score_items(lab, items, folder, progress, known)
     notes += score_notes
     items = [it for it in items if it.id in scores]  # unreadable files are not quiz items
     return Gallery(items=items, scores=scores, model_version=lab.detector.meta.version,
