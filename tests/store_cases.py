@@ -170,3 +170,46 @@ def test_delete_removes_everything_and_csv_export(store: Store):
     assert store.session_answers(sess.id) == [] and store.participant(part.token) is None
     assert len(store.session_answers(other.id)) == 1
     assert [s.id for s in store.list_sessions()] == [other.id]
+
+
+def test_a_session_remembers_the_no_identity_swaps_setting(store: Store):
+    plain = store.create_session(ITEMS)
+    careful = store.create_session(ITEMS[:2], title="no swaps", no_identity_swaps=True)
+    assert plain.no_identity_swaps is False and careful.no_identity_swaps is True
+    assert store.get_session(careful.id).no_identity_swaps is True
+    assert {s.id: s.no_identity_swaps for s in store.list_sessions()} == {plain.id: False, careful.id: True}
+    _, joined = store.join(careful.code, "kit")
+    assert joined.no_identity_swaps is True
+
+
+def test_teacher_sign_in_survives_a_reload_and_ends_when_locked(store: Store, monkeypatch):
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "hedgehog-orbit-7")
+    token = store.open_teacher_login("10.0.0.9")
+    assert len(token) >= 40
+    assert store.teacher_login_valid(token, "10.0.0.9")  # the reloaded page, same browser
+    assert not store.teacher_login_valid(token, "10.0.0.10")  # a copied cookie on another device
+    assert not store.teacher_login_valid(token[:-1] + ("A" if token[-1] != "A" else "B"), "10.0.0.9")
+    assert not store.teacher_login_valid("", "10.0.0.9") and not store.teacher_login_valid(None, "10.0.0.9")
+    with store.engine.connect() as conn:  # the database holds a hash, never the token
+        from sqlalchemy import text
+
+        rows = [tuple(r) for r in conn.execute(text("SELECT * FROM teacher_logins"))]
+    assert rows and token not in str(rows)
+    store.close_teacher_login(token)
+    assert not store.teacher_login_valid(token, "10.0.0.9")
+
+
+def test_teacher_sign_ins_end_when_the_passcode_changes_or_expire(store: Store, monkeypatch):
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "hedgehog-orbit-7")
+    token = store.open_teacher_login(None)
+    assert store.teacher_login_valid(token, None)
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "a-new-passphrase-2")
+    assert not store.teacher_login_valid(token, None)
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "hedgehog-orbit-7")
+    assert store.teacher_login_valid(token, None)
+    stale = store.open_teacher_login(None, hours=-1)
+    assert not store.teacher_login_valid(stale, None)
+    monkeypatch.delenv("LAB_TEACHER_PASSCODE")
+    assert not store.teacher_login_valid(token, None)  # the view was closed
+    with pytest.raises(StoreError, match="closed"):
+        store.open_teacher_login(None)

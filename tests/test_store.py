@@ -186,7 +186,7 @@ def test_a_seat_resumes_on_another_replica_and_survives_a_restart(tmp_path):
     first.close()
     restarted = Store(url)
     assert restarted.join(session.code, "kit", client="10.0.0.5")[0].token == part.token
-    assert restarted.schema_version() == store_mod.SCHEMA_VERSION == 2
+    assert restarted.schema_version() == store_mod.SCHEMA_VERSION == 3
 
 
 def test_a_version_1_database_gains_the_seat_column(tmp_path):
@@ -204,4 +204,26 @@ def test_a_version_1_database_gains_the_seat_column(tmp_path):
     session = store.create_session(["a"], title="after the upgrade")
     part, _ = store.join(session.code, "ada", client="10.0.0.7")
     assert store.join(session.code, "ada", client="10.0.0.7")[0].token == part.token
-    assert store.schema_version() == 2
+    assert store.schema_version() == store_mod.SCHEMA_VERSION
+
+
+def test_a_version_2_database_gains_the_swap_setting_and_teacher_sign_ins(tmp_path, monkeypatch):
+    path = tmp_path / "v2.db"
+    with sqlite3.connect(path) as db:  # the sessions table as version 2 made it, with one old session
+        db.executescript("""
+            CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at DATETIME);
+            INSERT INTO schema_version VALUES (1, '2026-11-01 00:00:00'), (2, '2026-11-20 00:00:00');
+            CREATE TABLE class_sessions (id INTEGER PRIMARY KEY AUTOINCREMENT, code VARCHAR(16), title VARCHAR(120),
+                item_ids TEXT, model_version VARCHAR(120), is_open BOOLEAN, created_at DATETIME, closed_at DATETIME);
+            INSERT INTO class_sessions (code, title, item_ids, model_version, is_open, created_at)
+                VALUES ('ACD34', 'old class', '["a"]', 'v1', 1, '2026-11-21 09:00:00');
+            CREATE TABLE participants (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id INTEGER, nickname VARCHAR(24),
+                token VARCHAR(64) UNIQUE, joined_at DATETIME, client VARCHAR(64), UNIQUE (session_id, nickname));
+        """)
+    store = Store(f"sqlite:///{path}")
+    assert store.schema_version() == 3
+    (old,) = store.list_sessions()
+    assert old.title == "old class" and old.no_identity_swaps is False
+    assert store.create_session(["a"], no_identity_swaps=True).no_identity_swaps is True
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", "hedgehog-orbit-7")
+    assert store.teacher_login_valid(store.open_teacher_login(None), None)

@@ -34,3 +34,22 @@ def test_the_server_is_postgresql(store: Store):
 
     with store.engine.connect() as conn:
         assert conn.execute(text("select version()")).scalar().startswith("PostgreSQL")
+
+
+def test_a_version_2_database_is_upgraded_in_place(store: Store, monkeypatch):
+    """Turn the fresh schema back into version 2 (no swap setting, no teacher sign-ins), then start again."""
+    from sqlalchemy import text
+
+    old = store.create_session(["a"], title="before the upgrade")
+    with store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE class_sessions DROP COLUMN no_identity_swaps"))
+        conn.execute(text("DROP TABLE teacher_logins"))
+        conn.execute(text("DELETE FROM schema_version WHERE version = 3"))
+    again = Store(store.url)
+    try:
+        assert again.schema_version() == 3
+        assert again.get_session(old.id).no_identity_swaps is False
+        monkeypatch.setenv("LAB_TEACHER_PASSCODE", "hedgehog-orbit-7")
+        assert again.teacher_login_valid(again.open_teacher_login("10.1.1.1"), "10.1.1.1")
+    finally:
+        again.close()

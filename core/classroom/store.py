@@ -11,7 +11,10 @@ never put in an address a student could share), so one student can neither read 
 after a reload a student rejoins with the same code and nickname, which resumes their seat only from the
 address that first took it. Wrong join codes and teacher passcodes are throttled per client address and over
 all clients (:mod:`core.classroom.throttle`); one address holds at most ``MAX_SEATS_PER_CLIENT`` nicknames
-per session; the teacher can remove a participant. SQLite runs in WAL mode with a busy timeout and
+per session; the teacher can remove a participant. A teacher who typed the right passcode gets a sign-in
+token that the teacher page keeps in a browser-session cookie; the database keeps only its hash (with the
+address that signed in and an expiry), so a reload, or another replica, keeps the teacher signed in without
+putting a secret in an address, and locking the view revokes it. SQLite runs in WAL mode with a busy timeout and
 every transaction takes the write lock up front (``BEGIN IMMEDIATE``), so dozens of browser sessions
 answering at the same moment queue briefly instead of failing.
 """
@@ -19,6 +22,7 @@ answering at the same moment queue briefly instead of failing.
 from __future__ import annotations
 
 import csv
+import hashlib
 import hmac
 import io
 import json
@@ -27,7 +31,7 @@ import os
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Sequence
 
@@ -42,7 +46,7 @@ from core.config import data_dir, setting
 
 log = logging.getLogger("lab.security")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read aloud or from a projector is typed right the first time.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 CODE_LENGTH = 5
@@ -50,6 +54,7 @@ NICKNAME_MAX = 24
 SQLITE_BUSY_MS = 30_000
 MIN_PASSCODE_LENGTH = 12  # a passcode sent over a classroom LAN must withstand more than a lucky guess
 MAX_SEATS_PER_CLIENT = 3  # nicknames one address may hold in one session (a shared computer, a fresh start)
+TEACHER_LOGIN_HOURS = 12  # a teacher's sign-in lasts a school day at most (and ends with the browser session)
 
 
 # A request the store refuses; ``str(err)`` is written for the person who made it.
@@ -80,6 +85,8 @@ class SessionRow(Base):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Version 3: the teacher asked for no face swaps between people (real photos and self-blends only).
+    no_identity_swaps: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     # A code is unique among open sessions (closed ones may reuse it); the database enforces it.
     __table_args__ = (Index("uq_open_session_code", "code", unique=True,
@@ -114,6 +121,20 @@ class AnswerRow(Base):
     __table_args__ = (UniqueConstraint("participant_id", "item_id", name="uq_answer_once"),)
 
 
+class TeacherLoginRow(Base):
+    """A teacher's sign-in (version 3). Only the token's SHA-256 is stored: a copied database signs nobody in.
+    passcode_tag: HMAC of the passcode it was opened with, keyed by the token itself (which the database never
+    holds, so the tag cannot be used to guess the passcode offline); changing the passcode ends every sign-in."""
+
+    __tablename__ = "teacher_logins"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    passcode_tag: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 def _add_seat_client(conn) -> None:
     """Version 2: ``participants.client`` (databases made by version 1 lack it; new ones have it already)."""
     from sqlalchemy import inspect
@@ -122,9 +143,20 @@ def _add_seat_client(conn) -> None:
         conn.execute(text("ALTER TABLE participants ADD COLUMN client VARCHAR(64)"))
 
 
+def _add_swap_setting_and_teacher_logins(conn) -> None:
+    """Version 3: ``class_sessions.no_identity_swaps`` and the ``teacher_logins`` table (databases made by an
+    earlier version lack them; new ones have them already)."""
+    from sqlalchemy import inspect
+
+    if "no_identity_swaps" not in {c["name"] for c in inspect(conn).get_columns("class_sessions")}:
+        conn.execute(text("ALTER TABLE class_sessions ADD COLUMN no_identity_swaps BOOLEAN NOT NULL DEFAULT false"))
+    TeacherLoginRow.__table__.create(conn, checkfirst=True)
+
+
 # Each entry upgrades the schema from version i to i + 1. Version 1 is the tables above (without the seat's
-# client, which version 2 adds).
-MIGRATIONS: list = [lambda conn: Base.metadata.create_all(conn), _add_seat_client]
+# client, which version 2 adds, and the swap setting and teacher sign-ins, which version 3 adds).
+MIGRATIONS: list = [lambda conn: Base.metadata.create_all(conn), _add_seat_client,
+                    _add_swap_setting_and_teacher_logins]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -141,6 +173,7 @@ class ClassSession:
     is_open: bool
     created_at: datetime
     closed_at: datetime | None
+    no_identity_swaps: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,7 +201,7 @@ class Answer:
 def _session(row: SessionRow) -> ClassSession:
     return ClassSession(id=row.id, code=row.code, title=row.title, item_ids=json.loads(row.item_ids),
                         model_version=row.model_version, is_open=bool(row.is_open), created_at=row.created_at,
-                        closed_at=row.closed_at)
+                        closed_at=row.closed_at, no_identity_swaps=bool(row.no_identity_swaps))
 
 
 def _answer(row: AnswerRow, nickname: str = "") -> Answer:
@@ -359,15 +392,19 @@ class Store:
     # -- sessions -------------------------------------------------------------------------------------------------
 
     def create_session(self, item_ids: Sequence[str], *, title: str = "", model_version: str = "",
-                       attempts: int = 20) -> ClassSession:
-        """Open a session over these quiz items with a fresh join code (unique among open sessions)."""
+                       no_identity_swaps: bool = False, attempts: int = 20) -> ClassSession:
+        """Open a session over these quiz items with a fresh join code (unique among open sessions).
+
+        no_identity_swaps: the teacher chose a round without face swaps between people (the items were picked
+        so; the quiz also leaves out any that a changed gallery would make one)."""
         if not item_ids:
             raise StoreError("A session needs at least one quiz item.")
         for _ in range(attempts):
             try:
                 with self._sessions.begin() as s:
                     row = SessionRow(code=new_join_code(), title=title.strip()[:120], item_ids=json.dumps(list(item_ids)),
-                                     model_version=model_version, is_open=True, created_at=_now())
+                                     model_version=model_version, is_open=True, created_at=_now(),
+                                     no_identity_swaps=bool(no_identity_swaps))
                     s.add(row)
                     s.flush()
                     return _session(row)
@@ -537,6 +574,56 @@ class Store:
                         f"{a.confidence:.2f}", a.response_ms if a.response_ms is not None else "",
                         a.answered_at.isoformat(), *[more.get(c, "") for c in extra_cols]])
         return buf.getvalue()
+
+
+    # -- teacher sign-ins ---------------------------------------------------------------------------------------------
+
+    def open_teacher_login(self, client: str | None, *, hours: float = TEACHER_LOGIN_HOURS) -> str:
+        """A new sign-in token for a teacher who has just typed the right passcode from ``client`` (check it
+        with :func:`verify_teacher` first). The caller keeps the token in a browser-session cookie, never in an
+        address; the database keeps its hash only."""
+        token = secrets.token_urlsafe(32)
+        tag = _passcode_tag(token)
+        if tag is None:
+            raise StoreError("The teacher view is closed: no passcode is set.")
+        now = _now()
+        with self._sessions.begin() as s:
+            s.execute(delete(TeacherLoginRow).where(TeacherLoginRow.expires_at < now))
+            s.add(TeacherLoginRow(token_hash=_token_hash(token), passcode_tag=tag, client=client[:64] if client else None,
+                                  created_at=now, expires_at=now + timedelta(hours=hours)))
+        return token
+
+    def teacher_login_valid(self, token: str | None, client: str | None) -> bool:
+        """Whether ``token`` is a live sign-in opened from this same address with the passcode set now."""
+        if not token or len(token) > 128:
+            return False
+        tag = _passcode_tag(token)
+        if tag is None:
+            return False
+        with self._sessions() as s:
+            row = s.scalar(select(TeacherLoginRow).where(TeacherLoginRow.token_hash == _token_hash(token)))
+        if row is None or not hmac.compare_digest(row.passcode_tag, tag):
+            return False
+        expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=timezone.utc)
+        return expires > _now() and row.client == (client[:64] if client else None)
+
+    def close_teacher_login(self, token: str | None) -> None:
+        """End a sign-in (the teacher locked the view): its token no longer opens anything."""
+        if token:
+            with self._sessions.begin() as s:
+                s.execute(delete(TeacherLoginRow).where(TeacherLoginRow.token_hash == _token_hash(token)))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _passcode_tag(token: str) -> str | None:
+    """HMAC of the configured passcode keyed by a sign-in's token; None when the teacher view is closed."""
+    passcode = teacher_passcode()
+    if passcode is None:
+        return None
+    return hmac.new(token.encode("utf-8"), passcode.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _csv_safe(value: str) -> str:
