@@ -9,6 +9,7 @@ import streamlit as st
 from core.engine.faces import SAMPLES, Face, load_sample
 from core.fakes.forge import ForgeResult, ForgeSettings, self_blend
 from core.fakes.swap import SwapResult, swap_faces
+from ui.downloads import fake_download
 from ui.explore import WORK_SIDE, face_view, find_faces, pick_face, remember_fake, score_column, working_copy
 from ui.inputs import image_input
 from ui.jobs import pooled_cache
@@ -54,7 +55,8 @@ st.markdown(
 st.info(
     "**Consent first.** Only use photos of people who agreed to have their face used here. Never make or share "
     "fakes of anyone who did not. **Nothing is stored:** photos and fakes stay in this browser tab's memory and "
-    "are gone when you close it.",
+    "are gone when you close it. A fake you download says it is fake: a visible label in its corner and a signed "
+    "content credential.",
     icon=":material/handshake:",
 )
 st.caption("In class with under-18s: use the built-in samples or your own face only — never a classmate's.")
@@ -116,6 +118,8 @@ def self_blend_lab() -> None:
                "a change does the detector still notice?")
     remember_fake(res.fake, face, f"self-blended fake of {name}")
     _send_buttons(res.fake, face, f"self-blended fake of {name}", "sb")
+    fake_download(res.fake, what="A self-blended fake (a face pasted back onto itself after small changes)",
+                  file_name="deepfake-lab-self-blend.jpg", key="sb_download")
 
 
 @st.fragment
@@ -185,6 +189,8 @@ def swap_lab() -> None:
     st.caption("Compare plain alpha with seamless blending, and colour correction on and off: which traces does "
                "the detector rely on?")
     _send_buttons(res.swapped, face, f"face swap ({src_name} → {name})", "sw")
+    fake_download(res.swapped, what="A face swap (one person's face put on another's head)",
+                  file_name="deepfake-lab-face-swap.jpg", key="sw_download")
 
 
 self_blend_lab()

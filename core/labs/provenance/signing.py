@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 
@@ -42,9 +43,9 @@ def _sign_jpeg(jpeg: bytes, *, title: str, identity: DemoIdentity | None, source
                 builder.add_ingredient({"title": parent_title, "relationship": "parentOf"},
                                        sniff_mime(parent) or "image/jpeg", io.BytesIO(parent))
             else:
-                dst = getattr(c2pa.C2paDigitalSourceType, {
-                    "trainedAlgorithmicMedia": "TRAINED_ALGORITHMIC_MEDIA", "digitalCapture": "DIGITAL_CAPTURE",
-                }.get(source_type or "", "EMPTY"))
+                # IPTC term → the binding's enum name: "compositeSynthetic" → COMPOSITE_SYNTHETIC.
+                name = re.sub(r"(?<!^)(?=[A-Z])", "_", source_type or "").upper() or "EMPTY"
+                dst = getattr(c2pa.C2paDigitalSourceType, name, c2pa.C2paDigitalSourceType.EMPTY)
                 builder.set_intent(c2pa.C2paBuilderIntent.CREATE, dst)
             for action in actions or []:
                 builder.add_action(action)
@@ -85,6 +86,13 @@ def sign_image(data: bytes, *, claim: str = "edited", title: str = "image.jpg", 
         return _sign_jpeg(jpeg, title=title, identity=identity, parent=bytes(data), parent_title=title)
     source = "trainedAlgorithmicMedia" if claim == "generative_ai" else "digitalCapture"
     return _sign_jpeg(jpeg, title=title, identity=identity, source_type=source)
+
+
+def sign_created(jpeg: bytes, *, source_type: str, title: str = "image.jpg", actions: list[dict] | None = None,
+                 identity: DemoIdentity | None = None) -> bytes:
+    """Sign a JPEG as newly created, declaring its IPTC digital source type (e.g. "compositeSynthetic", see
+    :data:`core.labs.provenance.credentials.SOURCE_TYPES`) and any further ``actions`` (C2PA action dicts)."""
+    return _sign_jpeg(jpeg, title=title, identity=identity, source_type=source_type, actions=actions)
 
 
 def sign_edit(edited_jpeg: bytes, parent: bytes, *, action: str | None, description: str = "",
