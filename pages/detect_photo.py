@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.engine.analysis import turn
 from core.engine.faces import shrink_to_longest
 from core.engine.verdict import Verdict, score_points
 from ui.draw import draw_faces
@@ -52,7 +53,8 @@ for k in KEEP:
 
 
 def _analyse(rgb: np.ndarray, name: str) -> dict:
-    report = lab.analyze_image(rgb)
+    report = lab.analyze_image(rgb, try_rotations=True)
+    rgb = turn(rgb, report.rotation)  # the boxes are in the turned photo when it had to be turned
     labels = [f"{i + 1}: {score_points(f.fake_prob)}" for i, f in enumerate(report.faces)]
     colours = [Verdict(f.verdict).colour for f in report.faces]
     shown = draw_faces(rgb, [f.box for f in report.faces], None, labels, colours)
@@ -78,10 +80,14 @@ faces = report.faces
 left, right = st.columns([3, 2])
 with left:
     st.image(result["shown"], caption=f"{result['name']} — {report.width}×{report.height} pixels", width="stretch")
+    if report.rotation:
+        st.info(f"No face was found the way up this photo arrived, so the lab turned it {report.rotation}° "
+                "(shown turned) and found the face(s) there.", icon=":material/rotate_right:")
 with right:
     if not faces:
-        st.warning("No face found, so there is nothing to score. Try a photo where a face is clearly visible, "
-                   "facing the camera and at least about 40 pixels tall.")
+        st.warning("No face found, so there is nothing to score — also not with the photo turned sideways or "
+                   "upside down. Try a photo where a face is clearly visible, facing the camera and at least about "
+                   "40 pixels tall.")
         st.stop()
     counts = {v: sum(f.verdict == v for f in faces) for v in Verdict}
     verdict_box(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}: "

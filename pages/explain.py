@@ -9,7 +9,7 @@ import streamlit as st
 from core.engine.explain import METHODS, sanity_check
 from core.engine.verdict import score_points
 from ui.handover import peek_last_face
-from ui.inputs import image_input
+from ui.inputs import NO_FACE, image_input
 from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
 
@@ -50,7 +50,7 @@ else:
     rgb, photo_name = picked
     faces = PHOTOS.compute(digest(rgb), lab.analyze_image, rgb, label="Finding faces…").faces  # in the shared pool
     if not faces:
-        st.warning("No face found in this photo. Try one where a face is clearly visible and facing the camera.")
+        st.warning(NO_FACE)
         st.stop()
     i = 0
     if len(faces) > 1:

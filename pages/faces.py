@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.draw import draw_faces
-from ui.inputs import image_input
+from ui.inputs import NO_FACE, image_input
 from ui.jobs import run_job
 from ui.resources import get_lab
 
@@ -29,8 +29,7 @@ with left:
     st.image(shown, caption=f"{name} — {rgb.shape[1]}×{rgb.shape[0]} pixels", width="stretch")
 with right:
     if not faces:
-        st.warning("No face found. Try a photo where a face is clearly visible, facing the camera, "
-                   "and at least about 40 pixels tall.")
+        st.warning(NO_FACE)
     else:
         st.success(f"Found {len(faces)} face{'s' if len(faces) != 1 else ''}.")
         cols = st.columns(min(4, len(faces)))

@@ -11,7 +11,7 @@ from core.fakes.forge import ForgeResult, ForgeSettings, self_blend
 from core.fakes.swap import SwapResult, swap_faces
 from ui.downloads import fake_download
 from ui.explore import WORK_SIDE, face_view, find_faces, pick_face, remember_fake, score_column, working_copy
-from ui.inputs import image_input
+from ui.inputs import NO_FACE, image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab, untrained_warning
 
@@ -73,8 +73,7 @@ if max(rgb.shape[:2]) > WORK_SIDE:
     st.caption(f"Large photo: the lab works on a copy {rgb.shape[1]}×{rgb.shape[0]} pixels in size.")
 faces = find_faces(rgb)
 if not faces:
-    st.warning("No face found in this photo. Try one where a face is clearly visible, facing the camera, and at "
-               "least about 40 pixels tall.")
+    st.warning(NO_FACE)
     st.stop()
 face = pick_face(faces, "fake_face", "Which face becomes the fake?")
 

@@ -50,10 +50,29 @@ def test_converts_grayscale_cmyk_16bit_alpha_palette(photo):
     deep = Image.fromarray((np.linspace(0, 65535, 48 * 64).reshape(48, 64)).astype(np.uint16))
     rgb16 = load_image(encode(deep, "PNG"))
     assert rgb16.shape == (48, 64, 3) and rgb16.max() == 255 and rgb16.min() == 0
-    rgba = photo.convert("RGBA")
-    rgba.putalpha(0)  # fully transparent → flattened on white
-    assert (load_image(encode(rgba, "PNG")) == 255).all()
+    assert load_image(encode(photo.convert("LA"), "PNG")).shape == (48, 64, 3)
     assert load_image(encode(photo.convert("P"), "PNG")).shape == (48, 64, 3)
+
+
+def test_transparency_is_read_the_same_way_everywhere(photo):
+    """A cut-out is laid on neutral grey (no white halo for the detector to read as a seam); an evenly
+    see-through photo cuts nothing out, so its colours are read as stored (the same score as opaque)."""
+    from core.engine.media import TRANSPARENT_BACKGROUND
+
+    opaque = load_image(encode(photo, "PNG"))
+    for level in (0, 128, 255):
+        even = photo.convert("RGBA")
+        even.putalpha(level)
+        assert np.array_equal(load_image(encode(even, "PNG")), opaque)
+    cut = photo.convert("RGBA")
+    alpha = np.zeros((48, 64), np.uint8)
+    alpha[10:30, 20:40] = 255
+    cut.putalpha(Image.fromarray(alpha))
+    got = load_image(encode(cut, "PNG"))
+    assert (got[0, 0] == TRANSPARENT_BACKGROUND).all() and tuple(TRANSPARENT_BACKGROUND) != (255, 255, 255)
+    assert np.array_equal(got[10:30, 20:40], opaque[10:30, 20:40])
+    webp = load_image(encode(cut, "WEBP", lossless=True))  # the same rule for every format with alpha
+    assert (webp[0, 0] == TRANSPARENT_BACKGROUND).all()
 
 
 def test_animated_gif_gives_first_frame(photo):

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.engine.analysis import FaceResult, Lab
 from core.engine.faces import Face, crop_face, shrink_to_longest
-from ui.inputs import image_input
+from ui.inputs import NO_FACE, image_input
 from ui.jobs import pooled_cache
 from ui.resources import get_lab
 from ui.verdict import verdict_badge  # noqa: F401  (pages import it from here too)
@@ -75,8 +75,7 @@ def choose_photo(key: str, *, default_sample: str = "grace_hopper", offer_fake: 
     rgb, name = picked
     faces = find_faces(rgb)
     if not faces:
-        st.warning("No face found in this photo. Try one where a face is clearly visible, facing the camera, "
-                   "and at least about 40 pixels tall.")
+        st.warning(NO_FACE)
         return None
     return rgb, pick_face(faces, f"{key}_face"), name
 

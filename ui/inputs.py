@@ -11,6 +11,9 @@ from core.engine.media import IMAGE_EXTENSIONS, MediaError, load_image
 from ui.errors import show_error
 from ui.handover import take_preset
 
+NO_FACE = ("No face found in this photo. Try one where a face is clearly visible, facing the camera, upright (not "
+           "sideways or upside down: *Detect — photo* turns such photos for you) and at least about 40 pixels tall.")
+
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _sample(name: str) -> np.ndarray:

@@ -39,7 +39,10 @@ class FaceResult:
 @dataclass(frozen=True)
 class ImageReport:
     """Everything found in one image. ``faces`` is sorted largest first; ``skipped_faces`` counts faces
-    beyond the per-image limit. ``model_trained`` is False when scores come from an untrained model."""
+    beyond the per-image limit. ``model_trained`` is False when scores come from an untrained model.
+    ``rotation``: degrees the image was turned anticlockwise before its faces were found (0, or 90/180/270 when
+    rotations were tried because none was found as it was; boxes and sizes are in the turned image, see
+    :func:`turn`)."""
 
     width: int
     height: int
@@ -47,10 +50,19 @@ class ImageReport:
     skipped_faces: int
     model_trained: bool
     model_version: str
+    rotation: int = 0
 
     @property
     def max_prob(self) -> float | None:
         return max((f.fake_prob for f in self.faces), default=None)
+
+
+ROTATIONS = (180, 90, 270)  # upside down first: the commonest way a photo arrives turned
+
+
+def turn(rgb: np.ndarray, degrees: int) -> np.ndarray:
+    """The (H, W, 3) image turned ``degrees`` (a multiple of 90) anticlockwise, contiguous."""
+    return np.ascontiguousarray(np.rot90(rgb, k=(degrees // 90) % 4))
 
 
 class Lab:
@@ -83,14 +95,26 @@ class Lab:
                            fake_prob=float(p), verdict=self.detector.verdict(float(p)))
                 for f, (c, m), p in zip(faces, crops_and_m, probs)]
 
-    def analyze_image(self, rgb: np.ndarray, *, max_faces: int | None = None) -> ImageReport:
-        """Find and score every face (up to the limit, largest first) in an (H, W, 3) uint8 RGB image."""
+    def analyze_image(self, rgb: np.ndarray, *, max_faces: int | None = None,
+                      try_rotations: bool = False) -> ImageReport:
+        """Find and score every face (up to the limit, largest first) in an (H, W, 3) uint8 RGB image.
+
+        ``try_rotations``: when no face is found, look again with the image turned 180°, 90° and 270° (MTCNN
+        finds upright faces only; a phone photo can arrive sideways or upside down without an EXIF
+        orientation) and report the first turn that finds one in ``rotation``.
+        """
         limit = max_faces or self.limits.max_faces
-        faces = self.extractor.detect(rgb, crops=True)
+        faces, rotation = self.extractor.detect(rgb, crops=True), 0
+        for degrees in ROTATIONS if try_rotations and not faces else ():
+            turned = turn(rgb, degrees)
+            faces = self.extractor.detect(turned, crops=True)
+            if faces:
+                rgb, rotation = turned, degrees
+                break
         results = self.score_faces(rgb, faces[:limit])
         return ImageReport(width=rgb.shape[1], height=rgb.shape[0], faces=results,
                            skipped_faces=max(0, len(faces) - limit), model_trained=self.trained,
-                           model_version=self.detector.meta.version)
+                           model_version=self.detector.meta.version, rotation=rotation)
 
     def explain(self, face: FaceResult | Face | np.ndarray, method: str = "gradcam", **kwargs) -> Explanation:
         """Where the detector looked for one face: its crop's heatmap, ready to draw with ``.overlay(alpha)``.

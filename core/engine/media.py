@@ -24,6 +24,11 @@ Source = Union[bytes, bytearray, memoryview, str, Path]
 IMAGE_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP", "BMP": "BMP", "GIF": "GIF", "TIFF": "TIFF"}
 IMAGE_EXTENSIONS = ("jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff")
 VIDEO_EXTENSIONS = ("mp4", "mov", "webm", "avi", "mkv", "m4v")
+# Transparent pixels are laid on mid-grey, for every image the lab reads (all go through load_image). White
+# (what most viewers show) puts a bright halo around a cut-out face's soft edge, which a blending detector
+# reads as a seam; and a photo made evenly see-through (one alpha value everywhere) cuts out nothing, so its
+# colour channels are read as stored: faded onto any background, the same photo scored 0.04 instead of 0.93.
+TRANSPARENT_BACKGROUND = (128, 128, 128)
 
 
 from core.errors import MediaError  # noqa: E402,F401  (defined with the lab's other errors; raised here)
@@ -156,8 +161,12 @@ def _to_rgb(image: Image.Image) -> np.ndarray:
         mode = "RGBA"
     if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, rgba)
+        lo, hi = rgba.getchannel("A").getextrema()
+        if lo != hi:  # an alpha with a shape (a cut-out): show it as the viewer sees it, on neutral grey
+            background = Image.new("RGBA", rgba.size, TRANSPARENT_BACKGROUND + (255,))
+            image = Image.alpha_composite(background, rgba)
+        else:
+            image = rgba
     return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
 
 
