@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.labs.roc import auc_on_generated, eval_scores_path, load_eval_scores
-from core.labs.spectrum import (SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies, load_spectrum_model,
-                           power_spectrum, spectrum_model_path, to_gray_square)
+from core.labs.spectrum import (BANDS, SpectrumModel, auc_in_words, azimuthal_spectrum, frequencies,
+                                load_spectrum_model, power_spectrum, spectrum_model_path, to_gray_square)
 from core.engine.verdict import Verdict, score_points
 from core.errors import LabError
 from ui.errors import lab_errors
@@ -53,6 +53,33 @@ def _blend_auc_on_generated(path: str, mtime: float) -> tuple[float, int, int, s
     except (OSError, LabError):
         return None
     return None if measured is None else (measured.auc, measured.n_fake, measured.n_real, measured.real_items)
+
+
+def spectrum_honesty(model: SpectrumModel, auc: float) -> str:
+    """How far to trust the reading, in plain words, from the model's own held-out measurements."""
+    text = (f"A **{auc_in_words(auc)}** instrument (held-out AUC {auc:.2f}), measured only on FFHQ photos vs "
+            "StyleGAN2 faces.")
+    rates = (model.metrics.get("bands") or {}).get("held_out")
+    if rates:
+        gen, real = rates["generated"], rates["real"]
+        text += (f" On held-out images, {gen['looks generated']:.0%} of generated faces read *looks generated* — "
+                 f"and so did {real['looks generated']:.0%} of real photos; {gen['looks like a camera photo']:.0%} of "
+                 "generated faces read *looks like a camera photo*.")
+    return text + " On other kinds of pictures its reading means little."
+
+
+def _bands_sentence(metrics: dict) -> str:
+    """Where the reading bands start and what share of held-out images landed in each."""
+    b = metrics.get("bands")
+    if not b:
+        return (f"At 50% it catches {metrics.get('held_out_tpr_at_0.5', float('nan')):.0%} of generated faces and "
+                f"wrongly flags {metrics.get('held_out_fpr_at_0.5', float('nan')):.0%} of real photos.")
+    gen, real = b["held_out"]["generated"], b["held_out"]["real"]
+    return (f"**Reading bands** (chosen on the training images only): *looks generated* from "
+            f"{b['generated_from']:.2f}, *looks like a camera photo* below {b['camera_below']:.2f}, *can't tell* "
+            f"between. Held out, real photos read camera / can't tell / generated "
+            f"{real[BANDS[0]]:.0%} / {real[BANDS[1]]:.0%} / {real[BANDS[2]]:.0%}, generated faces "
+            f"{gen[BANDS[0]]:.0%} / {gen[BANDS[1]]:.0%} / {gen[BANDS[2]]:.0%}.")
 
 
 def _crude_upsampled_spectrum(rgb: np.ndarray) -> np.ndarray:
@@ -113,15 +140,14 @@ with right:
         st.subheader("Spectrum classifier")
         st.caption("Detects **fully generated** faces (GANs) from the frequency curve alone.")
         if model is None:
-            st.metric("Fully generated (GAN)?", "n/a")
+            st.metric("Spectrum reading", "n/a")
         else:
             p_gan = model.probability(rgb)
-            st.metric("Fully generated (GAN)?", f"{p_gan:.0%}")
-            st.progress(p_gan)
-            auc, cv_auc = model.metrics.get("held_out_auc", 0.0), model.metrics.get("cv_auc_mean", 0.0)
-            st.caption(f"Measured on held-out FFHQ photos vs StyleGAN2 faces: AUC {auc:.2f} (cross-validated "
-                       f"{cv_auc:.2f}) — a **{auc_in_words(auc)}** detector. "
-                       "On other kinds of photos its number means little.")
+            band = model.band(p_gan)
+            st.metric("Spectrum reading", band or f"{p_gan:.0%}", help=f"Classifier output {p_gan:.2f} (0–1).")
+            st.progress(p_gan, text=f"classifier output {p_gan:.2f}")
+            auc = model.metrics.get("held_out_auc", 0.0)
+            st.caption(spectrum_honesty(model, auc))
     with c2:
         st.subheader("Face-swap detector")
         st.caption("Detects **blended / swapped** faces from the seam around the face.")
@@ -224,9 +250,8 @@ with st.expander("How the spectrum is computed, and the honest limits"):
             f"{d.get('fake', 'generated faces')}, {d.get('format', '')}.\n\n"
             f"**Measured:** held-out AUC **{m.get('held_out_auc', float('nan')):.2f}** (95% interval "
             f"{ci[0]:.2f}–{ci[1]:.2f}, on {m.get('n_test', '?')} images not used for training) and cross-validated "
-            f"AUC **{m.get('cv_auc_mean', float('nan')):.2f} ± {m.get('cv_auc_std', float('nan')):.2f}**. At 50% it "
-            f"catches {m.get('held_out_tpr_at_0.5', float('nan')):.0%} of generated faces and wrongly flags "
-            f"{m.get('held_out_fpr_at_0.5', float('nan')):.0%} of real photos.\n\n"
+            f"AUC **{m.get('cv_auc_mean', float('nan')):.2f} ± {m.get('cv_auc_std', float('nan')):.2f}**. "
+            + _bands_sentence(m) + "\n\n"
             "**Why not better:** both kinds of images were shrunk to 256 pixels and saved as JPEG, which "
             "likely smooths away much of the up-sampling fingerprint the original paper found. Shrinking, "
             "compressing or re-photographing a generated image is an easy way to hide it. Newer generators and "

@@ -101,3 +101,15 @@ def test_spectrum_training_script_end_to_end(tmp_path, capsys):
     blocky = np.asarray(Image.fromarray(rng.integers(0, 256, (128, 128), dtype=np.uint8))
                         .resize((256, 256), Image.NEAREST).convert("RGB"))
     assert model.probability(blocky) > 0.5
+
+
+def test_reading_bands_follow_the_measured_thresholds():
+    from core.labs.spectrum import BANDS, band_of
+
+    model = load_spectrum_model()
+    b = model.metrics["bands"]
+    assert 0 < b["camera_below"] <= b["generated_from"] < 1
+    assert band_of(b["generated_from"], b) == BANDS[2] and band_of(b["camera_below"] - 1e-6, b) == BANDS[0]
+    assert model.band((b["camera_below"] + b["generated_from"]) / 2) == BANDS[1]
+    for who in ("real", "generated"):
+        assert sum(b["held_out"][who].values()) == pytest.approx(1.0, abs=1e-3)

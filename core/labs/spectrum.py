@@ -88,6 +88,19 @@ def power_spectrum(image: np.ndarray, size: int = SIZE, n_bins: int = N_BINS) ->
     return azimuthal_spectrum(to_gray_square(image, size), n_bins)
 
 
+BANDS = ("looks like a camera photo", "can't tell", "looks generated")
+
+
+def band_of(probability: float, bands: dict) -> str:
+    """The reading band of a spectrum probability, given thresholds ``camera_below`` / ``generated_from``
+    (the model's ``metrics["bands"]``)."""
+    if probability >= bands["generated_from"]:
+        return BANDS[2]
+    if probability < bands["camera_below"]:
+        return BANDS[0]
+    return BANDS[1]
+
+
 def auc_in_words(auc: float) -> str:
     """A plain word for how well an AUC separates two classes (used in the model's notes and on the page)."""
     if auc >= 0.9:
@@ -141,6 +154,12 @@ class SpectrumModel:
     def probability(self, image: np.ndarray) -> float:
         """Probability that an (H, W, 3) uint8 image is fully generated, by its spectrum alone."""
         return float(self.probability_from_spectra(self.spectrum(image))[0])
+
+    def band(self, probability: float) -> str | None:
+        """Which of :data:`BANDS` a probability falls in, by the thresholds measured at training (None for a
+        model trained before bands were measured)."""
+        bands = self.metrics.get("bands")
+        return band_of(probability, bands) if isinstance(bands, dict) and "generated_from" in bands else None
 
     def to_dict(self) -> dict[str, Any]:
         arrays = ("scaler_mean", "scaler_scale", "coef", "real_mean", "real_std", "fake_mean", "fake_std")
