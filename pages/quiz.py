@@ -6,10 +6,10 @@ import streamlit as st
 
 from core.classroom.quiz import QuizRun, tally
 from core.classroom.quiz import resume as resume_records
-from core.classroom.quiz_stats import Response, by_kind, compare, confidence_when
+from core.classroom.quiz_stats import Response, by_kind, compare, confidence_note
 from core.classroom.store import StoreError
 from ui.classroom import (accuracy_by_kind, comparison_metrics, face_heatmap, get_gallery, open_store,
-                          right_wrong_grid, show_item)
+                          right_wrong_grid, show_chart, show_item)
 from ui.errors import show_error
 from ui.jobs import client_address
 from ui.resources import get_lab, untrained_warning
@@ -58,11 +58,17 @@ if quiz is None:
         available = ["all"] + [s for s in ("built-in", "teacher") if any(it.source == s for it in gallery.items)]
         source = (st.radio("Pictures", available, format_func=sources.get, horizontal=True, key="quiz_source")
                   if len(available) > 2 else "all")
-        pool = sum(1 for it in gallery.items if source == "all" or it.source == source)
+        no_swaps = st.toggle("No identity swaps", key="quiz_no_swaps",
+                             help="Only real photos and self-blends (a face pasted back onto itself): no pictures "
+                                  "where one real person's face was put on another's.")
+        pool = len(gallery.pool(source, identity_swaps=not no_swaps))
+        if pool < 2:
+            st.warning("Too few pictures for a quiz with these choices.")
+            st.stop()
         n = st.slider("How many pictures?", min_value=min(2, pool), max_value=min(20, pool),
                       value=min(10, pool), key="quiz_n")
         if st.button("Start the quiz", type="primary", key="quiz_start"):
-            start(gallery.pick(n, seed=time.time_ns(), source=source))
+            start(gallery.pick(n, seed=time.time_ns(), source=source, identity_swaps=not no_swaps))
     else:
         st.caption("Type the code your teacher shows and a **made-up nickname** (not your real name). Only your "
                    "teacher sees your answers, under that nickname; other students never do. If the page reloads, "
@@ -81,6 +87,8 @@ if quiz is None:
                 else:
                     missing = [i for i in session.item_ids if gallery.get(i) is None]
                     items = [i for i in session.item_ids if gallery.get(i) is not None]
+                    if session.no_identity_swaps:  # the teacher's choice holds even if the gallery changed
+                        items = [i for i in items if not gallery.get(i).identity_swap]
                     if missing:
                         st.warning(f"{len(missing)} of this session's pictures are not on this computer; "
                                    "they are skipped.")
@@ -171,17 +179,16 @@ st.markdown(f"You got **{counts.you_right} of {counts.n}** right; the detector g
 comparison_metrics(result, who="You")
 labels = [f"{k + 1}" for k in range(len(responses))]
 hover = [f"{k + 1}. {gallery.get(r.item_id).title}" for k, r in enumerate(responses)]
-st.plotly_chart(right_wrong_grid(labels, hover, [r.answer == r.truth for r in responses],
-                                 [gallery.detector_correct(r.item_id) for r in responses]), width="stretch")
-st.plotly_chart(accuracy_by_kind(by_kind(responses, gallery)), width="stretch")
+show_chart(right_wrong_grid(labels, hover, [r.answer == r.truth for r in responses],
+                            [gallery.detector_correct(r.item_id) for r in responses]), key="quiz_grid")
+show_chart(accuracy_by_kind(by_kind(responses, gallery)), key="quiz_by_kind")
 st.markdown(f"Wrong **only you**: {counts.only_you_wrong} · wrong **only the detector**: {counts.only_detector_wrong} "
             f"· wrong **both**: {counts.both_wrong}. "
             "Where you and the detector fail on different pictures, a person and a detector together do better "
             "than either alone.")
-sure_right, sure_wrong = confidence_when(responses)
-if sure_wrong == sure_wrong and sure_right == sure_right:  # both defined (not NaN)
-    st.markdown(f"Your mean confidence was **{sure_right:.0%}** when right and **{sure_wrong:.0%}** when wrong"
-                + (" — feeling sure did not mean being right." if sure_wrong >= sure_right else "."))
+note = confidence_note(responses)  # a conclusion only when the slider was used and there are enough answers
+if note:
+    st.markdown(note)
 if not gallery.model_trained:
     st.caption("The detector here is untrained, so its answers are coin flips; compare again once the trained "
                "model is installed.")

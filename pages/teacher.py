@@ -4,12 +4,12 @@ import time
 
 import streamlit as st
 
-from core.classroom.quiz_stats import Response, compare
+from core.classroom.quiz_stats import Response, compare, hardest_first
 from core.classroom.store import (MIN_PASSCODE_LENGTH, TooManyTries, passcode_too_short, teacher_passcode,
                                   verify_teacher)
 from core.config import setting
-from ui.classroom import (comparison_metrics, confusion_figure, get_gallery, item_difficulty, open_store,
-                          refresh_gallery)
+from ui.classroom import (clear_teacher_cookie, comparison_metrics, confusion_figure, get_gallery, item_difficulty,
+                          open_store, refresh_gallery, set_teacher_cookie, show_chart, teacher_cookie, thumbnail)
 from ui.jobs import client_address
 from ui.resources import get_lab, untrained_warning
 
@@ -32,7 +32,16 @@ if teacher_passcode() is None:
     )
     st.stop()
 
+store = open_store()
+if store is None:
+    st.stop()
+if not st.session_state.get("teacher_ok") and store.teacher_login_valid(teacher_cookie(), client_address()):
+    # A reload in the same browser session: its cookie holds a sign-in the database knows (see ui.classroom).
+    st.session_state["teacher_ok"] = True
+    st.session_state["teacher_token"] = teacher_cookie()
 if not st.session_state.get("teacher_ok"):
+    if st.session_state.pop("teacher_forget_cookie", False):
+        clear_teacher_cookie()
     # Wrong tries are counted by the server, per address and over all addresses (core.classroom.throttle):
     # a new tab or browser session does not start with a clean slate.
     with st.form("teacher_login"):
@@ -46,17 +55,21 @@ if not st.session_state.get("teacher_ok"):
         else:
             if ok:
                 st.session_state["teacher_ok"] = True
+                st.session_state["teacher_token"] = store.open_teacher_login(client_address())
                 st.rerun()
             st.error("That passcode is not right.", icon=":material/block:")
     st.stop()
 
+token = st.session_state.get("teacher_token")
+if token and token != teacher_cookie():
+    set_teacher_cookie(token)  # so a reload in this browser session stays signed in
 if st.sidebar.button("Lock the teacher view", key="teacher_lock"):
+    store.close_teacher_login(st.session_state.pop("teacher_token", None))
+    store.close_teacher_login(teacher_cookie())
     st.session_state.pop("teacher_ok", None)
+    st.session_state["teacher_forget_cookie"] = True
     st.rerun()
 
-store = open_store()
-if store is None:
-    st.stop()
 lab = get_lab()
 untrained_warning(lab)
 gallery = get_gallery(lab)
@@ -77,6 +90,13 @@ with st.expander("Start a new class session", expanded=not store.list_sessions(i
     else:
         st.caption("To add your own pictures and short videos, start the lab with `LAB_GALLERY_DIR` set to a folder "
                    "holding `real/` and `fake/` subfolders, or a CSV file with `path,label` rows (label real or fake).")
+    builtin = [it for it in gallery.items if it.source == "built-in"]
+    if builtin:
+        right = sum(gallery.detector_correct(it.id) for it in builtin)
+        st.caption(f"Built-in pictures: {len(builtin)}, of {len(gallery.people())} different adults (public-domain "
+                   f"official portraits; names are never shown). The detector is right on {right} of them: its fakes "
+                   "were chosen so that it catches some and misses others, so the quiz is no measure of the "
+                   "detector (the model card is).")
     with st.form("teacher_new"):
         title = st.text_input("Name (optional, e.g. the class)", max_chars=80, key="teacher_title")
         sources = {"all": "All pictures", "built-in": "Built-in pictures only", "teacher": "My collection only"}
@@ -84,10 +104,13 @@ with st.expander("Start a new class session", expanded=not store.list_sessions(i
         source = st.selectbox("Pictures", available, format_func=sources.get, key="teacher_source")
         n_items = st.slider("Pictures per student", 4, min(30, len(gallery.items)), min(12, len(gallery.items)),
                             key="teacher_n")
+        no_swaps = st.checkbox("No identity swaps (real photos and self-blends only)", key="teacher_no_swaps",
+                               help="Leaves out the face swaps between two real people, who never agreed to them.")
         create = st.form_submit_button("Start session", type="primary")
     if create:
-        ids = gallery.pick(n_items, seed=time.time_ns(), source=source)
-        session = store.create_session(ids, title=title, model_version=gallery.model_version)
+        ids = gallery.pick(n_items, seed=time.time_ns(), source=source, identity_swaps=not no_swaps)
+        session = store.create_session(ids, title=title, model_version=gallery.model_version,
+                                       no_identity_swaps=no_swaps)
         st.session_state["teacher_session"] = session.id
         st.rerun()
 
@@ -101,7 +124,8 @@ current = st.session_state.get("teacher_session")
 picked = st.selectbox(
     "Session", ids, index=ids.index(current) if current in ids else 0, key="teacher_pick",
     format_func=lambda i: next(f"{s.code} · {s.title or 'untitled'} · {'open' if s.is_open else 'closed'} · "
-                               f"{s.created_at:%Y-%m-%d %H:%M}" for s in sessions if s.id == i))
+                               f"{s.created_at:%Y-%m-%d %H:%M}" + (" · no identity swaps" if s.no_identity_swaps else "")
+                               for s in sessions if s.id == i))
 st.session_state["teacher_session"] = picked
 session = next(s for s in sessions if s.id == picked)
 
@@ -132,12 +156,25 @@ def results() -> None:
     comparison_metrics(c, who="Class")
     if c.unknown_items:
         st.caption(f"{len(c.unknown_items)} answered pictures are no longer in the gallery and are left out.")
-    st.plotly_chart(item_difficulty(c.items), width="stretch", key="teacher_difficulty")
+    show_chart(item_difficulty(c.items), key="teacher_difficulty")
+    with st.expander("The pictures, hardest first", expanded=True):
+        rows = hardest_first(c.items)
+        per_row = 4
+        for start in range(0, len(rows), per_row):
+            for col, (k, row) in zip(st.columns(per_row), enumerate(rows[start:start + per_row], start + 1)):
+                item = gallery.get(row.item_id)
+                thumb = thumbnail(item)
+                if thumb is not None:
+                    col.image(thumb, width="stretch")
+                else:
+                    col.markdown(":material/movie: *a video*")
+                det = "–" if row.detector_prob is None else f"{100 * row.detector_prob:.0f}"
+                col.caption(f"**{k}. {item.description}**  \nclass right {row.accuracy:.0%} of {row.n} · "
+                            f"detector {'right' if row.detector_correct else 'wrong'} (fake score {det})")
     left, right = st.columns(2)
-    left.plotly_chart(confusion_figure(c.people_confusion, "Class: truth vs answer"), width="stretch",
-                      key="teacher_cm_class")
-    right.plotly_chart(confusion_figure(c.detector_confusion, "Detector on the same answers"), width="stretch",
-                       key="teacher_cm_detector")
+    show_chart(confusion_figure(c.people_confusion, "Class: truth vs answer"), key="teacher_cm_class", where=left)
+    show_chart(confusion_figure(c.detector_confusion, "Detector on the same answers"), key="teacher_cm_detector",
+               where=right)
     st.caption("Rows: what the picture truly is; columns: what was answered. Each student answer counts once, "
                "and the detector is counted on the same pictures, once per student answer.")
 

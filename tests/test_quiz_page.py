@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -68,9 +70,62 @@ def test_solo_round_reveals_truth_detector_heatmap_and_compares(env):
         at.button(key=f"quiz_next_{i}").click().run()
     text = _texts(at)
     assert f"You got **{expected_you} of 4** right; the detector got **{expected_det} of 4**" in text
-    assert len(at.get("plotly_chart")) == 2
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    # No plotly toolbar: at phone width it covered the charts' titles.
+    assert all(json.loads(c.proto.config).get("displayModeBar") is False for c in charts)
     at.button(key="quiz_again").click().run()
     assert "quiz" not in at.session_state and at.button(key="quiz_start")
+
+
+def _gallery():
+    from core.classroom.gallery import load_gallery
+    from ui.resources import get_lab
+
+    return load_gallery(get_lab())  # the page's items and scores, read back from the data folder
+
+
+def _play_solo(at: AppTest, right: list[bool], confidence: list[int] | None) -> None:
+    """A solo round of ``len(right)`` pictures, answered right or wrong as listed; confidence None leaves the
+    slider alone."""
+    gallery = _gallery()
+    at.slider(key="quiz_n").set_value(len(right))
+    at.button(key="quiz_start").click().run()
+    for i, ok in enumerate(right):
+        truth = gallery.get(_item_under_question(at)).label
+        at.radio(key=f"quiz_choice_{i}").set_value("Fake" if truth == ok else "Real")
+        if confidence is not None:
+            at.slider(key=f"quiz_conf_{i}").set_value(confidence[i])
+        at.button[0].click().run()
+        at.button(key=f"quiz_next_{i}").click().run()
+    assert not at.exception and at.session_state["quiz"].phase == "done"
+
+
+def test_an_untouched_confidence_slider_draws_no_conclusion(env):
+    """Answers all at the default 70%, three right and three wrong: the results say the slider was not used,
+    instead of "feeling sure did not mean being right"."""
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    _play_solo(at, [True, False] * 3, confidence=None)
+    records = at.session_state["quiz"].records
+    assert {r.confidence for r in records} == {0.7} and sum(r.answer == r.truth for r in records) == 3
+    text = _texts(at)
+    assert "feeling sure did not mean being right" not in text and "surer when you were right" not in text
+    assert "same confidence (70%)" in text
+    # A learner who used the slider, and was surer when wrong, does get the conclusion.
+    at.button(key="quiz_again").click().run()
+    _play_solo(at, [True, False] * 3, confidence=[60, 90, 60, 90, 70, 80])
+    assert "feeling sure did not mean being right" in _texts(at)
+
+
+def test_no_identity_swaps_on_my_own(env):
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at.toggle(key="quiz_no_swaps").set_value(True).run()
+    at.slider(key="quiz_n").set_value(20)
+    at.button(key="quiz_start").click().run()
+    gallery = _gallery()
+    items = [gallery.get(i) for i in at.session_state["quiz"].items]
+    assert len(items) == 20 and not any(it.identity_swap for it in items)
+    assert {it.kind for it in items} == {"real", "self-blend"}
 
 
 def test_class_round_stores_answers_under_the_nickname_only(env, monkeypatch):
@@ -151,3 +206,21 @@ def test_class_round_stores_answers_under_the_nickname_only(env, monkeypatch):
     at.button(key="quiz_next_2").click().run()
     assert "1 of your answers are saved for your teacher under the nickname **kit**" in _texts(at)
     assert not at.exception
+
+
+def test_a_class_session_without_identity_swaps_shows_none(env, monkeypatch):
+    import ui.jobs
+    from core.classroom import throttle
+
+    throttle.JOIN.reset()
+    monkeypatch.setattr(ui.jobs, "client_address", lambda: "10.0.0.8")
+    gallery = _gallery()
+    swap = next(it.id for it in gallery.items if it.identity_swap)
+    items = [swap] + gallery.pick(3, seed=4, identity_swaps=False)
+    session = get_store().create_session(items, title="careful", no_identity_swaps=True)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    at.radio(key="quiz_mode").set_value("With my class").run()
+    at.text_input(key="quiz_code").input(session.code)
+    at.text_input(key="quiz_nickname").input("pat")
+    at.button[0].click().run()
+    assert not at.exception and at.session_state["quiz"].items == items[1:]

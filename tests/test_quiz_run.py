@@ -39,3 +39,29 @@ def test_tally_against_the_detector():
     t = tally(records, detector_right.__getitem__)
     assert (t.n, t.you_right, t.detector_right) == (4, 2, 2)
     assert (t.only_you_wrong, t.only_detector_wrong, t.both_wrong) == (1, 1, 1)
+
+
+def _answers(rights: list[bool], confidences: list[float]) -> list[Response]:
+    return [Response(f"i{k}", 1 if ok else 0, 1, c, "you") for k, (ok, c) in enumerate(zip(rights, confidences))]
+
+
+def test_confidence_note_concludes_only_when_the_slider_was_used_and_answers_suffice():
+    from core.classroom.quiz_stats import confidence_note
+
+    untouched = confidence_note(_answers([True, False] * 5, [0.7] * 10))
+    assert "same confidence (70%)" in untouched and "did not mean being right" not in untouched
+    used = confidence_note(_answers([True, False] * 3, [0.6, 0.9, 0.6, 0.9, 0.7, 0.8]))
+    assert used.endswith("feeling sure did not mean being right.") and "**63%** when right" in used
+    calibrated = confidence_note(_answers([True, False] * 3, [0.9, 0.6, 0.9, 0.6, 1.0, 0.5]))
+    assert calibrated.endswith("you were surer when you were right.")
+    few = confidence_note(_answers([True, True, False], [0.9, 0.8, 0.6]))
+    assert "too few answers" in few and "did not mean being right" not in few
+    assert confidence_note(_answers([True] * 5, [0.5, 0.6, 0.7, 0.8, 0.9])) is None  # nothing wrong to compare
+    assert confidence_note([]) is None
+
+
+def test_hardest_first_keeps_ties_in_order():
+    from core.classroom.quiz_stats import ItemRow, hardest_first
+
+    rows = [ItemRow(i, i, "real", 0, 3, acc, 0.7, 0.2, True) for i, acc in (("a", 1.0), ("b", 0.3), ("c", 0.3))]
+    assert [r.item_id for r in hardest_first(rows)] == ["b", "c", "a"]

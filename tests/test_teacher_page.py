@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,19 @@ def test_session_lifecycle_live_results_export_close_delete(env, monkeypatch):
     det_acc = sum(gallery.detector_correct(a.item_id) for a in answers) / len(answers)
     assert metrics["Class right"] == f"{class_acc:.0%}"
     assert metrics["Detector right on the same items"] == f"{det_acc:.0%}"
-    assert len(at.get("plotly_chart")) == 3  # per-item difficulty and two confusion matrices
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # per-item difficulty and two confusion matrices
+    assert all(json.loads(c.proto.config).get("displayModeBar") is False for c in charts)  # no toolbar over titles
+    # Each answered picture is listed, hardest first, with a thumbnail and plain words (never "real (real)").
+    difficulty = json.loads(charts[0].proto.spec)
+    ticks = difficulty["data"][0]["x"]
+    assert len(ticks) == 6 and not any("real (real)" in t for t in ticks)
+    assert all(t.split(". ", 1)[1] in ("real photo", "self-blend (fake)", "face swap (fake)") for t in ticks)
+    assert len([im for im in at.get("image") if im.proto.imgs]) >= 6
+    listed = [c.value for c in at.caption if "class right" in c.value]
+    assert len(listed) == 6 and [c.split("**")[1].split(". ")[0] for c in listed] == [str(k) for k in range(1, 7)]
+    for c in listed:
+        assert any(gallery.get(i).description in c for i in session.item_ids)
     (download,) = at.get("download_button")
     assert download.proto.label == "Download answers (CSV)"
 
@@ -144,3 +157,64 @@ def test_session_lifecycle_live_results_export_close_delete(env, monkeypatch):
 
     at.button(key="teacher_lock").click().run()
     assert "teacher_ok" not in at.session_state and at.text_input(key="teacher_passcode")
+
+
+def _sign_in_cookie(monkeypatch, value):
+    """The cookie this browser sends with its connection (Streamlit reads it from the request)."""
+    import ui.classroom
+
+    monkeypatch.setattr(ui.classroom, "teacher_cookie", lambda: value["token"])
+
+
+def test_a_reload_keeps_the_teacher_signed_in_until_the_view_is_locked(env, monkeypatch):
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", PASSCODE)
+    store = get_store()
+    cookie = {"token": None}
+    _sign_in_cookie(monkeypatch, cookie)
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    _login(at, PASSCODE)
+    assert not at.exception and at.session_state["teacher_ok"]
+    token = at.session_state["teacher_token"]
+    assert store.teacher_login_valid(token, None)
+    # The browser is asked to keep the token in a session cookie; it is never put in the page's address.
+    scripts = " ".join(h.proto.body for h in at.get("html"))
+    assert f"lab_teacher={token}; Path=/; SameSite=Strict" in scripts and "Max-Age" not in scripts
+    assert token not in str(dict(at.query_params))
+
+    cookie["token"] = token  # the reload: a new browser session that sends the cookie
+    reloaded = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert not reloaded.exception and reloaded.session_state["teacher_ok"]
+    assert len(reloaded.text_input) == 0 or "teacher_passcode" not in [t.key for t in reloaded.text_input]
+
+    cookie["token"] = token[:-2] + "xx"  # a forged or damaged cookie opens nothing
+    forged = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert "teacher_ok" not in forged.session_state and forged.text_input(key="teacher_passcode")
+
+    cookie["token"] = token
+    reloaded.button(key="teacher_lock").click().run()  # locking ends the sign-in everywhere
+    assert "teacher_ok" not in reloaded.session_state and reloaded.text_input(key="teacher_passcode")
+    assert "Max-Age=0" in " ".join(h.proto.body for h in reloaded.get("html"))
+    assert not store.teacher_login_valid(token, None)
+    again = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    assert "teacher_ok" not in again.session_state and again.text_input(key="teacher_passcode")
+
+
+def test_a_session_without_identity_swaps(env, monkeypatch):
+    monkeypatch.setenv("LAB_TEACHER_PASSCODE", PASSCODE)
+    store = get_store()
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT).run()
+    _login(at, PASSCODE)
+    text = _texts(at)
+    assert "different adults" in text and "names are never shown" in text
+    at.slider(key="teacher_n").set_value(20)
+    at.checkbox(key="teacher_no_swaps").check()
+    next(b for b in at.button if b.label == "Start session").click().run()
+    assert not at.exception
+    (session,) = store.list_sessions()
+    assert session.no_identity_swaps and len(session.item_ids) == 20
+    from core.classroom.gallery import load_gallery
+    from ui.resources import get_lab
+
+    gallery = load_gallery(get_lab())
+    assert not any(gallery.get(i).identity_swap for i in session.item_ids)
+    assert "no identity swaps" in at.selectbox(key="teacher_pick").format_func(session.id)

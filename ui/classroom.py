@@ -1,6 +1,9 @@
-"""Shared pieces of the quiz and teacher pages: the cached gallery and store, heatmaps and plotly charts."""
+"""Shared pieces of the quiz and teacher pages: the cached gallery and store, heatmaps, thumbnails, plotly
+charts, and the teacher's sign-in cookie."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -8,13 +11,18 @@ import streamlit as st
 
 from core.engine.analysis import Lab
 from core.config import data_dir, setting
-from core.classroom.gallery import Gallery, GalleryItem, load_gallery
-from core.engine.media import load_image
-from core.classroom.quiz_stats import Comparison, ItemRow
+from core.classroom.gallery import Gallery, GalleryItem, describe_kind, load_gallery
+from core.engine.faces import shrink_to_longest
+from core.engine.media import MediaError, load_image
+from core.classroom.quiz_stats import Comparison, ItemRow, hardest_first
 from core.classroom.store import Store, get_store
 
 RIGHT, WRONG = "#0072B2", "#D55E00"  # Okabe–Ito blue and vermillion (colour-blind safe)
 NAMES = ("real", "fake")
+# No plotly toolbar: on a phone it covers the chart's title, and a class has no use for zoom or export here.
+CHART_CONFIG = {"displayModeBar": False}
+THUMB_SIDE = 200
+TEACHER_COOKIE = "lab_teacher"
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -60,6 +68,30 @@ def face_heatmap(lab: Lab, gallery: Gallery, item: GalleryItem) -> tuple[np.ndar
     if item.media != "image" or score is None or score.box is None:
         return None
     return _heatmap(item.id, gallery.model_version, item, lab, score.box, score.landmarks)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _thumbnail(item_id: str, path: str, mtime: float) -> np.ndarray | None:
+    try:
+        return shrink_to_longest(load_image(path), THUMB_SIDE)[0]
+    except (MediaError, OSError):
+        return None
+
+
+def thumbnail(item: GalleryItem) -> np.ndarray | None:
+    """A small copy of an image item for the teacher's list (None for videos and unreadable files)."""
+    if item.media != "image":
+        return None
+    try:
+        mtime = item.path.stat().st_mtime
+    except OSError:
+        return None
+    return _thumbnail(item.id, str(item.path), mtime)
+
+
+def show_chart(fig: go.Figure, *, key: str | None = None, where=st) -> None:
+    """A plotly chart without the toolbar (see :data:`CHART_CONFIG`)."""
+    where.plotly_chart(fig, width="stretch", key=key, config=CHART_CONFIG)
 
 
 def show_item(item: GalleryItem) -> None:
@@ -118,8 +150,8 @@ def confusion_figure(m: np.ndarray, title: str) -> go.Figure:
 
 def item_difficulty(rows: list[ItemRow]) -> go.Figure:
     """Class accuracy per item, hardest first, with the detector's verdict marked."""
-    rows = sorted(rows, key=lambda r: r.accuracy)
-    labels = [f"{i + 1}. {r.kind} ({NAMES[r.truth]})" for i, r in enumerate(rows)]
+    rows = hardest_first(rows)
+    labels = [f"{i + 1}. {describe_kind(r.kind, r.truth)}" for i, r in enumerate(rows)]
     fig = go.Figure([
         go.Bar(x=labels, y=[r.accuracy for r in rows], name="class", marker_color="#009E73",
                customdata=[[r.title, r.n, r.mean_confidence] for r in rows],
@@ -144,3 +176,40 @@ def comparison_metrics(c: Comparison, who: str = "Class") -> None:
     b.metric("Detector right on the same items", "–" if not c.n_answers else f"{c.detector_accuracy:.0%}")
     diff = c.people_accuracy - c.detector_accuracy if c.n_answers else float("nan")
     d.metric("Difference", "–" if not c.n_answers else f"{diff:+.0%}", help=f"{who} minus detector, in points")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The teacher's sign-in, kept across a reload
+#
+# The store keeps each sign-in as the hash of a random token (with the address that signed in, an expiry and the
+# passcode it was opened with). The token lives in a browser-session cookie: sent back by this browser when the
+# page reloads (Streamlit reads it from the connection's request), never part of an address someone could share,
+# and gone when the browser closes. Path=/ so the connection carries it; SameSite=Strict; Secure under HTTPS.
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+
+
+def teacher_cookie() -> str | None:
+    """The sign-in token this browser sent with the connection, if it looks like one."""
+    try:
+        value = st.context.cookies.get(TEACHER_COOKIE)
+    except Exception:  # noqa: BLE001 - no request (a bare script run): no cookie
+        return None
+    return value if isinstance(value, str) and _TOKEN.match(value) else None
+
+
+def set_teacher_cookie(token: str) -> None:
+    """Ask the browser to keep ``token`` in a session cookie (only a token of the expected shape is written)."""
+    if not _TOKEN.match(token):
+        raise ValueError("not a sign-in token")
+    _cookie_script(f"{TEACHER_COOKIE}={token}; Path=/; SameSite=Strict")
+
+
+def clear_teacher_cookie() -> None:
+    """Ask the browser to forget the sign-in cookie."""
+    _cookie_script(f"{TEACHER_COOKIE}=; Path=/; Max-Age=0; SameSite=Strict")
+
+
+def _cookie_script(cookie: str) -> None:
+    st.html("<script>document.cookie = " + repr(cookie) + " + (location.protocol === 'https:' ? '; Secure' : '');"
+            "</script>", unsafe_allow_javascript=True)

@@ -94,11 +94,14 @@ class GalleryItem:
     @property
     def description(self) -> str:
         """Plain words for a teacher's list: what the picture truly is (no file or person names)."""
-        truth = "fake" if self.label else "real"
-        kind = {"real": "real photo", "self-blend": "self-blended fake", SWAP_KIND: "face swap (fake)"}.get(
-            self.kind, f"your collection ({truth})")
         quality = f", JPEG quality {self.jpeg_quality}" if self.jpeg_quality else ""
-        return f"{kind}{quality}" if self.source == "built-in" else kind
+        return describe_kind(self.kind, self.label) + (quality if self.source == "built-in" else "")
+
+
+def describe_kind(kind: str, label: int) -> str:
+    """A kind of item and its truth in plain words: "real photo", "face swap (fake)", "yours (real)"…"""
+    return {"real": "real photo", "self-blend": "self-blend (fake)", SWAP_KIND: "face swap (fake)"}.get(
+        kind, f"yours ({'fake' if label else 'real'})")
 
     def face(self) -> Face | None:
         if self.face_box is None or self.face_landmarks is None:

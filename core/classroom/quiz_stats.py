@@ -105,3 +105,39 @@ def confidence_when(responses: Sequence[Response]) -> tuple[float, float]:
     right = [r.confidence for r in responses if r.answer == r.truth]
     wrong = [r.confidence for r in responses if r.answer != r.truth]
     return (float(np.mean(right)) if right else float("nan"), float(np.mean(wrong)) if wrong else float("nan"))
+
+
+MIN_ANSWERS_FOR_A_CONCLUSION = 4  # and at least two right and two wrong answers
+
+
+def confidence_note(responses: Sequence[Response]) -> str | None:
+    """One sentence (Markdown) on how sure the learner was when right and when wrong, or None when there is
+    nothing fair to say (no answers, or none right or none wrong).
+
+    A conclusion ("feeling sure did not mean being right") is drawn only when the learner actually moved the
+    confidence slider (not every answer at one value) and gave enough answers both right and wrong; with every
+    answer at one value the note says so instead.
+    """
+    if not responses:
+        return None
+    levels = {round(r.confidence, 2) for r in responses}
+    if len(levels) == 1:
+        return (f"You gave every answer the same confidence ({levels.pop():.0%}), so this round cannot tell whether "
+                "feeling sure went with being right. Next time, move **How sure are you?**: 50% for a guess, 100% "
+                "when you are certain.")
+    n_right = sum(r.answer == r.truth for r in responses)
+    n_wrong = len(responses) - n_right
+    if not n_right or not n_wrong:
+        return None
+    sure_right, sure_wrong = confidence_when(responses)
+    text = f"Your mean confidence was **{sure_right:.0%}** when right and **{sure_wrong:.0%}** when wrong"
+    if len(responses) < MIN_ANSWERS_FOR_A_CONCLUSION or n_right < 2 or n_wrong < 2:
+        return text + " (too few answers to read much into the difference)."
+    if sure_wrong >= sure_right:
+        return text + " — feeling sure did not mean being right."
+    return text + " — you were surer when you were right."
+
+
+def hardest_first(rows: Sequence[ItemRow]) -> list[ItemRow]:
+    """Items from the lowest class accuracy to the highest (ties keep their order): the teacher's list and chart."""
+    return sorted(rows, key=lambda r: r.accuracy)
