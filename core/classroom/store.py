@@ -600,7 +600,8 @@ class Store:
         tag = _passcode_tag(token)
         if tag is None:
             return False
-        with self._sessions() as s:
+        with self._sessions.begin() as s:
+            s.execute(delete(TeacherLoginRow).where(TeacherLoginRow.expires_at < _now()))  # expired: forget them
             row = s.scalar(select(TeacherLoginRow).where(TeacherLoginRow.token_hash == _token_hash(token)))
         if row is None or not hmac.compare_digest(row.passcode_tag, tag):
             return False
