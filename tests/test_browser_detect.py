@@ -69,6 +69,25 @@ def app_url(tmp_path_factory):
             proc.kill()
 
 
+def test_first_visitor_by_direct_link_gets_the_labs_navigation(app_url):
+    """Runs first on a fresh server: a direct link (a QR code to a page) must not leave the visitor in
+    Streamlit's old pages-folder mode (raw file names in the sidebar, no page config)."""
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.set_default_timeout(240_000)
+            page.goto(f"{app_url}/thresholds")
+            nav = page.get_by_test_id("stSidebarNav")
+            nav.get_by_text("Detect — photo").wait_for()  # the registry's titles, grouped
+            assert nav.get_by_text("detect photo", exact=True).count() == 0
+            page.get_by_text("Thresholds & base rates").first.wait_for()
+            assert page.title() == "Deepfake Lab"
+        finally:
+            browser.close()
+
+
 def test_upload_photo_shows_score_and_heatmap(app_url, tmp_path):
     photo = encode_jpeg(load_sample("grace_hopper"))
     with sync_api.sync_playwright() as p:
