@@ -92,12 +92,13 @@ def attack_lab() -> None:
         res = _attack(lab, crop, int(eps), method, int(steps) if method == "pgd" else 1)
 
     a, b, c = st.columns(3)
-    a.image(res.original, caption=f"the fake ({name})", width="stretch")
+    a.image(res.original, caption=f"the fake ({name})", width="stretch", alt="the fake face crop before the attack")
     a.markdown(verdict_badge(res.prob_before, lab.detector.verdict(res.prob_before)))
-    b.image(res.adversarial, caption=f"the fake + noise (ε = {eps}/255)", width="stretch")
+    b.image(res.adversarial, caption=f"the fake + noise (ε = {eps}/255)", width="stretch",
+            alt="the same fake with the adversarial noise added; it looks unchanged")
     b.markdown(verdict_badge(res.prob_after, lab.detector.verdict(res.prob_after)))
     c.image(res.noise, caption=f"the noise, amplified {127.5 / max(eps, 1):.0f}× (grey = unchanged)",
-            width="stretch")
+            width="stretch", alt="the adversarial noise, amplified to be visible: a colourful speckle pattern")
 
     m1, m2, m3 = st.columns(3)
     m1.metric("Fake score after the attack", score_points(res.prob_after),

@@ -79,7 +79,8 @@ meta = lab.detector.meta
 faces = report.faces
 left, right = st.columns([3, 2])
 with left:
-    st.image(result["shown"], caption=f"{result['name']} — {report.width}×{report.height} pixels", width="stretch")
+    st.image(result["shown"], caption=f"{result['name']} — {report.width}×{report.height} pixels", width="stretch",
+             alt="the photo with a numbered box around every face found, coloured and labelled by its verdict")
     if report.rotation:
         st.info(f"No face was found the way up this photo arrived, so the lab turned it {report.rotation}° "
                 "(shown turned) and found the face(s) there.", icon=":material/rotate_right:")
@@ -135,9 +136,11 @@ st.subheader(f"Face {chosen + 1}")
 alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_alpha")
 c1, c2, c3 = st.columns([1, 1, 1.3])
 with c1:
-    st.image(face.crop, caption="what the detector sees", width="stretch")
+    st.image(face.crop, caption="what the detector sees", width="stretch",
+             alt="the aligned face crop the detector scores")
 with c2:
-    st.image(heatmaps[chosen].overlay(alpha), caption="Grad-CAM: where it looked", width="stretch")
+    st.image(heatmaps[chosen].overlay(alpha), caption="Grad-CAM: where it looked", width="stretch",
+             alt="Grad-CAM heatmap over the face crop: yellow = most evidence for manipulated")
 with c3:
     if len(faces) > 1:
         st.plotly_chart(score_gauge(face.fake_prob, meta), width="stretch", config={"displayModeBar": False},

@@ -165,7 +165,8 @@ if report.top:
     cols = st.columns(len(report.top))
     for col, item, heat in zip(cols, report.top, result["heatmaps"]):
         with col:
-            st.image(item.thumbnail, caption=f"t = {item.time_s:.1f} s (frame {item.frame_index})", width="stretch")
+            st.image(item.thumbnail, caption=f"t = {item.time_s:.1f} s (frame {item.frame_index})", width="stretch",
+                     alt=f"the video frame at {item.time_s:.1f} seconds with its faces boxed")
             st.image(heat.overlay(alpha), caption=f"fake score {score_points(item.fake_prob)} · Grad-CAM",
-                     width="stretch")
+                     width="stretch", alt="Grad-CAM heatmap over the face crop: yellow = most evidence for manipulated")
     st.markdown(HEATMAP_READING)

@@ -72,10 +72,12 @@ prob = float(lab.detector.predict(crop)[0])
 st.markdown(f"**{name}** — fake score **{score_points(prob)}** ({lab.detector.verdict(prob)}).")
 cols = st.columns(1 + len(methods))
 with cols[0]:
-    st.image(crop, caption="the crop the detector sees", width="stretch")
+    st.image(crop, caption="the crop the detector sees", width="stretch",
+             alt="the aligned face crop the detector scores")
 for col, method in zip(cols[1:], methods):
     with col:
-        st.image(get_map(method).overlay(alpha), caption=METHODS[method], width="stretch")
+        st.image(get_map(method).overlay(alpha), caption=METHODS[method], width="stretch",
+                 alt=f"{METHODS[method]} heatmap over the face crop: yellow = most evidence for manipulated")
         st.caption(ABOUT[method])
 st.caption("Colour scale (viridis, readable with colour-blindness): dark purple = no evidence, yellow = the most "
            "evidence for *manipulated* in this face. Each map is scaled to its own maximum, so compare shapes, "
@@ -93,15 +95,17 @@ check = MAPS.compute((face_key, "sanity", check_method), sanity_check, lab.detec
 a, b, c = st.columns([1, 1, 1.2])
 with a:
     st.image(check.trained.overlay(alpha), caption=f"{METHODS[check_method]} — the lab's model",
-             width="stretch")
+             width="stretch", alt=f"{METHODS[check_method]} heatmap of the lab's trained model")
 with b:
     if check.randomized.blank and check.randomized.signed is not None and np.abs(check.randomized.signed).max() > 0:
         st.image(check.randomized.magnitude_overlay(alpha), width="stretch",
+                 alt=f"{METHODS[check_method]} heatmap of the same network with random weights",
                  caption=f"{METHODS[check_method]} — random weights: all of its evidence points to \"real\", so it is "
                          "shown by size, whichever way it points")
     else:
         st.image(check.randomized.overlay(alpha),
-                 caption=f"{METHODS[check_method]} — random weights", width="stretch")
+                 caption=f"{METHODS[check_method]} — random weights", width="stretch",
+                 alt=f"{METHODS[check_method]} heatmap of the same network with random weights")
 with c:
     st.metric("Similarity of the two maps", f"{check.similarity:+.2f}",
               help="Spearman rank correlation of the two maps' pixels, from −1 to +1, compared before negative "

@@ -26,7 +26,8 @@ shown = draw_faces(rgb, [f.box for f in faces], [f.landmarks for f in faces],
                    [f"face {i + 1}: {f.prob:.0%}" for i, f in enumerate(faces)])
 left, right = st.columns([3, 2])
 with left:
-    st.image(shown, caption=f"{name} — {rgb.shape[1]}×{rgb.shape[0]} pixels", width="stretch")
+    st.image(shown, caption=f"{name} — {rgb.shape[1]}×{rgb.shape[0]} pixels", width="stretch",
+             alt="the photo with a box and five landmark dots on every face found")
 with right:
     if not faces:
         st.warning(NO_FACE)
@@ -35,7 +36,8 @@ with right:
         cols = st.columns(min(4, len(faces)))
         for i, face in enumerate(faces[:lab.limits.max_faces]):
             with cols[i % len(cols)]:
-                st.image(face.crop, caption=f"face {i + 1} · detection confidence {face.prob:.1%}", width="stretch")
+                st.image(face.crop, caption=f"face {i + 1} · detection confidence {face.prob:.1%}", width="stretch",
+                         alt=f"face {i + 1}, cut out, rotated upright and scaled")
         if len(faces) > lab.limits.max_faces:
             st.caption(f"Showing the {lab.limits.max_faces} largest faces' crops; {len(faces) - lab.limits.max_faces} "
                        "smaller ones are boxed in the photo but not shown (the lab analyses at most "

@@ -190,7 +190,7 @@ if track.show == "full":
             continue
         cols = st.columns(len(fig.images))
         for col, (name, png) in zip(cols, fig.images.items()):
-            col.image(png, caption=name, width="stretch")
+            col.image(png, caption=name, width="stretch", alt=f"illustration: {name}")
         st.caption(fig.caption)
 
 st.subheader("Try it")

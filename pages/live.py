@@ -118,12 +118,14 @@ if isinstance(inline, np.ndarray):
     report = run_job(lab.analyze_image, inline, label="Finding and scoring faces…")  # in the shared pool
     st.image(draw_faces(inline, [f.box for f in report.faces], None,
                         [f"{i + 1}: {score_points(f.fake_prob)} {f.verdict}" for i, f in enumerate(report.faces)],
-                        [Verdict(f.verdict).colour for f in report.faces]), width="stretch")
+                        [Verdict(f.verdict).colour for f in report.faces]), width="stretch",
+             alt="the frozen camera frame with every face boxed and labelled with its fake score and verdict")
     if not report.faces:
         st.info("No face in the frozen frame.")
     for i, face in enumerate(report.faces[:4]):
         heat = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
-        st.image([face.crop, heat.overlay()], width=200,
+        st.image([face.crop, heat.overlay()], width=200, alt=[f"face {i + 1}, the crop the detector scores",
+                                                            "Grad-CAM heatmap over that crop"],
                  caption=[f"face {i + 1}: fake score {score_points(face.fake_prob)} — {face.verdict}", "Grad-CAM: where it looked"])
     if st.button("Clear the frozen frame"):
         del st.session_state[INLINE]

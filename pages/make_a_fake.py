@@ -102,7 +102,7 @@ def self_blend_lab() -> None:
     steps = [("① Target: the original", res.target), ("② Source: an altered copy", res.source),
              ("③ Blending mask", res.mask), ("④ The blend: your fake", res.fake)]
     for col, (title, img) in zip(cols, steps):
-        col.image(face_view(img, face), caption=title, width="stretch")
+        col.image(face_view(img, face), caption=title, width="stretch", alt=title.lstrip("①②③④⑤ "))
     st.caption("The mask is white where the source shows fully and fades at its edge. Step ④ is "
                "source × mask + target × (1 − mask): outside the mask the fake is the original, pixel for pixel.")
 
@@ -173,11 +173,12 @@ def swap_lab() -> None:
              ("③ Colours matched", face_view(res.corrected, face)), ("④ Mask", face_view(res.mask, face)),
              ("⑤ The swap", face_view(res.swapped, face))]
     for col, (title, img) in zip(cols, steps):
-        col.image(img, caption=title, width="stretch")
+        col.image(img, caption=title, width="stretch", alt=title.lstrip("①②③④⑤ "))
     with st.expander("The whole photo"):
         a, b = st.columns(2)
-        a.image(rgb, caption=f"before ({name})", width="stretch")
-        b.image(res.swapped, caption=f"after: face from {src_name}", width="stretch")
+        a.image(rgb, caption=f"before ({name})", width="stretch", alt="the whole photo before the swap")
+        b.image(res.swapped, caption=f"after: face from {src_name}", width="stretch",
+                alt="the whole photo after the swap")
 
     st.subheader("What does the detector say?")
     left, right = st.columns(2)

@@ -85,7 +85,8 @@ if trust_demo:
 st.header("1 · What this file says about itself")
 left, right = st.columns([2, 3])
 with left:
-    st.image(rgb, caption=f"{plain(name)} — {len(raw) / 1024:.0f} KB", width="stretch")
+    st.image(rgb, caption=f"{plain(name)} — {len(raw) / 1024:.0f} KB", width="stretch",
+             alt="the picture being inspected")
 with right:
     st.subheader("Content credential")
     show_credentials(credentials_of(raw, anchors))
@@ -159,7 +160,7 @@ def edit_section(signed: bytes, stem: str, anchors: bytes | None) -> None:
     with left:
         try:
             st.image(load_image(edited, max_side=WORK_SIDE), caption=f"{EDITS[done['edit']].split(' (')[0]} · {len(edited) / 1024:.0f} KB",
-                     width="stretch")
+                     width="stretch", alt="the signed picture after your edit")
         except MediaError as err:
             st.error(str(err), icon=":material/block:")
     with right:

@@ -161,8 +161,10 @@ if quiz.phase in ("ask", "reveal"):
         heat = face_heatmap(lab, gallery, item)
         if heat is not None:
             a, b = st.columns(2)
-            a.image(heat[0], caption="the face the detector saw", width="stretch")
-            b.image(heat[1], caption="Grad-CAM: where it found evidence of \"fake\" (yellow = most)", width="stretch")
+            a.image(heat[0], caption="the face the detector saw", width="stretch",
+                    alt="the face crop the detector scored")
+            b.image(heat[1], caption="Grad-CAM: where it found evidence of \"fake\" (yellow = most)", width="stretch",
+                    alt="Grad-CAM heatmap over the face crop: yellow = most evidence for manipulated")
         st.info(item.tip, icon=":material/lightbulb:")
     if st.button("See my results" if quiz.is_last else "Next picture", type="primary", key=f"quiz_next_{quiz.i}"):
         quiz.next()

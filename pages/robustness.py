@@ -86,9 +86,10 @@ def explorer() -> None:
     prob = float(lab.detector.predict(changed)[0])
 
     a, b, c, d = st.columns([1, 1, 1, 1.3])
-    a.image(crop, caption="unchanged face crop", width="stretch")
-    b.image(changed, caption="with your changes", width="stretch")
-    c.image(gradcam_overlay(changed), caption="Grad-CAM at this setting", width="stretch")
+    a.image(crop, caption="unchanged face crop", width="stretch", alt="the face crop, unchanged")
+    b.image(changed, caption="with your changes", width="stretch", alt="the face crop with your changes applied")
+    c.image(gradcam_overlay(changed), caption="Grad-CAM at this setting", width="stretch",
+            alt="Grad-CAM heatmap over the face crop: yellow = most evidence for manipulated")
     with d:
         st.markdown(f"**Unchanged:** {verdict_badge(report.base_prob, lab.detector.verdict(report.base_prob))}")
         st.markdown(f"**With your changes:** {verdict_badge(prob, lab.detector.verdict(prob))}")

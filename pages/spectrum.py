@@ -126,7 +126,8 @@ lab = get_lab()
 
 left, right = st.columns([2, 3])
 with left:
-    st.image(rgb, caption=f"{name} — {rgb.shape[1]}×{rgb.shape[0]} pixels", width="stretch")
+    st.image(rgb, caption=f"{name} — {rgb.shape[1]}×{rgb.shape[0]} pixels", width="stretch",
+             alt="the photo whose frequency spectrum is measured")
     side = min(rgb.shape[:2])
     if side < 256:
         st.caption(f"This image is small ({side} px across), so it is enlarged to 256×256 before its spectrum is "
@@ -140,12 +141,14 @@ with right:
         st.subheader("Spectrum classifier")
         st.caption("Detects **fully generated** faces (GANs) from the frequency curve alone.")
         if model is None:
-            st.metric("Spectrum reading", "n/a")
+            st.markdown("**Spectrum reading:** n/a")
         else:
             p_gan = model.probability(rgb)
             band = model.band(p_gan)
-            st.metric("Spectrum reading", band or f"{p_gan:.0%}", help=f"Classifier output {p_gan:.2f} (0–1).")
-            st.progress(p_gan, text=f"classifier output {p_gan:.2f}")
+            # A badge, not st.metric: the band's words must never be cut off in a narrow column.
+            colour = {BANDS[0]: "blue", BANDS[1]: "gray", BANDS[2]: "orange"}.get(band, "gray")
+            st.markdown(f"**Spectrum reading:** :{colour}-badge[{band or f'{p_gan:.0%}'}]")
+            st.progress(p_gan, text=f"classifier output {p_gan:.2f} (0–1)")
             auc = model.metrics.get("held_out_auc", 0.0)
             st.caption(spectrum_honesty(model, auc))
     with c2:

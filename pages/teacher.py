@@ -165,7 +165,7 @@ def results() -> None:
                 item = gallery.get(row.item_id)
                 thumb = thumbnail(item)
                 if thumb is not None:
-                    col.image(thumb, width="stretch")
+                    col.image(thumb, width="stretch", alt=f"picture {k}: {item.title}")
                 else:
                     col.markdown(":material/movie: *a video*")
                 det = "–" if row.detector_prob is None else f"{100 * row.detector_prob:.0f}"

@@ -98,7 +98,8 @@ def show_item(item: GalleryItem) -> None:
     if item.media == "video":
         st.video(str(item.path))
     else:
-        st.image(str(item.path), width="stretch")
+        # The alt text must not give the answer away.
+        st.image(str(item.path), width="stretch", alt="the quiz picture: a face, real or fake?")
 
 
 # ---------------------------------------------------------------------------------------------------------------

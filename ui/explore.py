@@ -123,7 +123,9 @@ def score_column(title: str, rgb: np.ndarray, face: Face) -> FaceResult:
     res = score_face(rgb, face)
     st.markdown(f"**{title}**  \n{verdict_badge(res.fake_prob, res.verdict)}")
     a, b = st.columns(2)
-    a.image(res.crop, caption="what the detector sees", width="stretch")
-    b.image(gradcam_overlay(res.crop), caption="Grad-CAM: where it looked", width="stretch")
+    a.image(res.crop, caption="what the detector sees", width="stretch",
+            alt="the aligned face crop the detector scores")
+    b.image(gradcam_overlay(res.crop), caption="Grad-CAM: where it looked", width="stretch",
+            alt="Grad-CAM heatmap over the face crop: yellow = most evidence for manipulated")
     return res
 
