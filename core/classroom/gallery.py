@@ -97,17 +97,17 @@ class GalleryItem:
         quality = f", JPEG quality {self.jpeg_quality}" if self.jpeg_quality else ""
         return describe_kind(self.kind, self.label) + (quality if self.source == "built-in" else "")
 
-
-def describe_kind(kind: str, label: int) -> str:
-    """A kind of item and its truth in plain words: "real photo", "face swap (fake)", "yours (real)"…"""
-    return {"real": "real photo", "self-blend": "self-blend (fake)", SWAP_KIND: "face swap (fake)"}.get(
-        kind, f"yours ({'fake' if label else 'real'})")
-
     def face(self) -> Face | None:
         if self.face_box is None or self.face_landmarks is None:
             return None
         return Face(box=np.asarray(self.face_box, np.float32), landmarks=np.asarray(self.face_landmarks, np.float32),
                     prob=1.0)
+
+
+def describe_kind(kind: str, label: int) -> str:
+    """A kind of item and its truth in plain words: "real photo", "face swap (fake)", "yours (real)"…"""
+    return {"real": "real photo", "self-blend": "self-blend (fake)", SWAP_KIND: "face swap (fake)"}.get(
+        kind, f"yours ({'fake' if label else 'real'})")
 
 
 @dataclass(frozen=True)
