@@ -16,7 +16,7 @@ JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--ServerApp.allow_root=True)
 
 SCALE_STAMP := $(VENV)/.installed-scale
 
-.PHONY: setup setup-scale run test bench notebooks jupyter
+.PHONY: setup setup-scale setup-a11y run test bench notebooks jupyter
 
 $(STAMP): requirements.txt requirements-nodeps.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,10 +35,19 @@ $(SCALE_STAMP): $(STAMP) requirements-scale.txt
 
 setup-scale: $(SCALE_STAMP)
 
+# axe-core (pinned in tests/a11y/package-lock.json) for the accessibility browser test. Installed with npm ci when
+# missing; without npm that test fails and says how to install it, the rest of the suite still runs.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+$(AXE): tests/a11y/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/a11y --prefer-offline --no-audit --no-fund --loglevel=error && touch $(AXE); \
+	else echo "warning: npm not found (apt-get install -y nodejs npm): tests/test_browser_pages.py's axe test will fail" >&2; fi
+
+setup-a11y: $(AXE)
+
 run: setup
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) $(STREAMLIT_ARGS)
 
-test: setup setup-scale
+test: setup setup-scale setup-a11y
 	$(PY) -m pytest -q
 
 bench: setup setup-scale

@@ -67,7 +67,7 @@ if quiz is None:
             st.stop()
         n = st.slider("How many pictures?", min_value=min(2, pool), max_value=min(20, pool),
                       value=min(10, pool), key="quiz_n")
-        if st.button("Start the quiz", type="primary", key="quiz_start"):
+        if st.button("Start the quiz", type="primary", key="quiz_start", width="stretch"):
             start(gallery.pick(n, seed=time.time_ns(), source=source, identity_swaps=not no_swaps))
     else:
         st.caption("Type the code your teacher shows and a **made-up nickname** (not your real name). Only your "
@@ -76,7 +76,7 @@ if quiz is None:
         with st.form("quiz_join"):
             code = st.text_input("Join code", max_chars=12, key="quiz_code")
             nickname = st.text_input("Nickname", max_chars=24, key="quiz_nickname")
-            joined = st.form_submit_button("Join", type="primary")
+            joined = st.form_submit_button("Join", type="primary", width="stretch")
         if joined:
             store = open_store()
             if store is not None:
@@ -109,7 +109,9 @@ if quiz.phase in ("ask", "reveal"):
     item = gallery.get(quiz.item)
     score = gallery.scores[item.id]
     st.progress(i / n, text=f"Picture {i + 1} of {n}")
-    left, right = st.columns([3, 2])
+    # Phone-first: one column (the picture, then the answer below it), at most 720 px wide on a big screen;
+    # ui/presentation.py makes the controls in this container thumb-sized.
+    left = right = st.container(key="quiz_play", width=720)
 
     if quiz.phase == "ask":
         quiz.mark_shown(time.monotonic())
@@ -122,7 +124,7 @@ if quiz.phase in ("ask", "reveal"):
                 confidence = st.slider("How sure are you?", min_value=50, max_value=100, value=70, step=5,
                                        format="%d%%", key=f"quiz_conf_{i}",
                                        help="50% means a pure guess, 100% means certain.")
-                answered = st.form_submit_button("Answer", type="primary")
+                answered = st.form_submit_button("Answer", type="primary", width="stretch")
             if answered and choice is None:
                 st.warning("Choose real or fake first.")
             elif answered:
@@ -166,7 +168,8 @@ if quiz.phase in ("ask", "reveal"):
             b.image(heat[1], caption="Grad-CAM: where it found evidence of \"fake\" (yellow = most)", width="stretch",
                     alt="Grad-CAM heatmap over the face crop: yellow = most evidence for manipulated")
         st.info(item.tip, icon=":material/lightbulb:")
-    if st.button("See my results" if quiz.is_last else "Next picture", type="primary", key=f"quiz_next_{quiz.i}"):
+    if st.button("See my results" if quiz.is_last else "Next picture", type="primary", key=f"quiz_next_{quiz.i}",
+                 width="stretch"):
         quiz.next()
         st.rerun()
     st.stop()
@@ -198,6 +201,6 @@ if quiz.token:
     store = open_store()
     saved = len(store.my_answers(quiz.token)) if store is not None else 0
     st.caption(f"{saved} of your answers are saved for your teacher under the nickname **{quiz.nickname}**.")
-if st.button("Play again", key="quiz_again"):
+if st.button("Play again", key="quiz_again", width="stretch"):
     del st.session_state["quiz"]
     st.rerun()

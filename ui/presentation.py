@@ -33,9 +33,12 @@ BASE_CSS = """
 }
 /* Code shown inside an alert box: the syntax colours are too pale on its tinted background. */
 [data-testid=stAlertContainer] pre code * { color: inherit !important; }
-/* The quiz is played on phones: full-width answer controls, big enough for a thumb. */
-.st-key-quiz_play button { min-height: 3.25rem; font-size: 1.15rem; width: 100%; }
-.st-key-quiz_play [role=radiogroup] label { padding: 0.5rem 0.75rem 0.5rem 0; font-size: 1.15rem; }
+/* The quiz is played on phones: buttons (full width, set in pages/quiz.py) and answer choices big enough for
+   a thumb. */
+.st-key-quiz_play button, .st-key-quiz_start button, [class*=st-key-quiz_next_] button { min-height: 3.25rem; }
+.st-key-quiz_play button p, .st-key-quiz_start button p, [class*=st-key-quiz_next_] button p { font-size: 1.15rem; }
+.st-key-quiz_play [role=radiogroup] label { padding: 0.5rem 1.25rem 0.5rem 0; }
+.st-key-quiz_play [role=radiogroup] label p { font-size: 1.15rem; }
 """
 
 PROJECTOR_CSS = """
@@ -84,7 +87,8 @@ def _leave_projector() -> None:
 def apply() -> bool:
     """The lab's stylesheet, the navigation fix and the projector-mode controls; returns whether projector mode
     is on (app.py then puts the page menu at the top instead of in the hidden sidebar)."""
-    on = st.sidebar.toggle(":material/co_present: Projector mode", key=PROJECTOR,
+    # No :material/ icon in a widget label: Streamlit passes the label to aria-label verbatim.
+    on = st.sidebar.toggle("Projector mode", key=PROJECTOR,
                            help="Large type and no sidebar, for showing the lab on a projector or a big screen. "
                                 "A button at the top of every page switches it off again.")
     st.html("<style>" + BASE_CSS + (PROJECTOR_CSS if on else "") + "</style>")
