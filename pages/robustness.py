@@ -35,22 +35,30 @@ def _crop(_lab, rgb: np.ndarray, box: np.ndarray, landmarks: np.ndarray) -> np.n
 
 def _figure(report: RobustnessReport, chosen: dict[str, float], meta: DetectorMeta) -> go.Figure:
     kinds = list(report.curves)
-    fig = make_subplots(rows=1, cols=len(kinds), shared_yaxes=True, horizontal_spacing=0.03,
+    # At most three plots a row: five side by side are unreadable on a phone.
+    cols = min(3, len(kinds))
+    rows = -(-len(kinds) // cols)
+    fig = make_subplots(rows=rows, cols=cols, shared_yaxes=True, horizontal_spacing=0.04, vertical_spacing=0.2,
                         subplot_titles=[report.curves[k].label for k in kinds])
-    for i, kind in enumerate(kinds, start=1):
+    for n, kind in enumerate(kinds):
+        row, i = divmod(n, cols)
+        row += 1
+        i += 1
         c = report.curves[kind]
         fig.add_trace(go.Scatter(x=c.strengths, y=100 * np.asarray(c.probs), mode="lines+markers",
                                  line=dict(color=LINE), name=c.label, showlegend=False,
                                  hovertemplate=f"{c.unit}: %{{x}}<br>fake score: %{{y:.0f}}<extra></extra>"),
-                      row=1, col=i)
-        fig.add_vline(x=chosen[kind], line=dict(color=MARK, dash="dot"), row=1, col=i)
-        fig.update_xaxes(title_text=c.unit, autorange="reversed" if kind in REVERSED else True, row=1, col=i)
+                      row=row, col=i)
+        fig.add_vline(x=chosen[kind], line=dict(color=MARK, dash="dot"), row=row, col=i)
+        # The unit's note on a line of its own, so neighbouring axis titles do not overlap on a phone.
+        fig.update_xaxes(title_text=c.unit.replace(" (", "<br>("), autorange="reversed" if kind in REVERSED else True,
+                         row=row, col=i)
     # The verdict bands of the checkpoint's thresholds, and the unchanged photo's score.
     shade_bands(fig, meta, opacity=0.08, labels=False, row="all", col="all")
     fig.add_hline(y=100 * report.base_prob, line=dict(color="grey", dash="dash"), row="all", col="all")
-    fig.update_yaxes(range=[0, 100], row=1, col=1)
-    fig.update_yaxes(title_text="fake score (0–100)", row=1, col=1)
-    fig.update_layout(height=330, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_yaxes(range=[0, 100])
+    fig.update_yaxes(title_text="fake score (0–100)", col=1)
+    fig.update_layout(height=300 * rows, margin=dict(l=10, r=10, t=40, b=10))
     return fig
 
 

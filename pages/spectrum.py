@@ -187,11 +187,11 @@ fig.add_trace(go.Scatter(x=freqs, y=spec, name="this image", line=dict(color=_rg
 if up_spec is not None:
     fig.add_trace(go.Scatter(x=freqs, y=up_spec, name="this image, crudely up-sampled",
                              line=dict(color=_rgb(IMAGE_COLOUR), width=2, dash="dot")))
-fig.update_layout(title="1-D power spectrum: how strong each level of detail is", height=430,
-                  xaxis=dict(title="spatial frequency (cycles per pixel) — left: broad shapes, right: finest detail",
+fig.update_layout(title="1-D power spectrum:<br>how strong each level of detail is", height=430,
+                  xaxis=dict(title="spatial frequency (cycles per pixel)<br>left: broad shapes, right: finest detail",
                              range=[0, 0.5]),
-                  yaxis=dict(title="average strength (dB)"), legend=dict(x=0.55, y=0.98),
-                  margin=dict(l=10, r=10, t=50, b=10))
+                  yaxis=dict(title="average strength (dB)"), legend=dict(orientation="h", x=0, y=-0.3, yanchor="top"),
+                  margin=dict(l=10, r=10, t=75, b=10))
 st.plotly_chart(fig, width="stretch", key=f"{KEY}_spectrum")
 
 if model is not None:
@@ -206,11 +206,11 @@ if model is not None:
     if up_spec is not None:
         fig.add_trace(go.Scatter(x=freqs, y=up_spec - model.real_mean, name="this image, crudely up-sampled",
                                  line=dict(color=_rgb(IMAGE_COLOUR), width=2, dash="dot")))
-    fig.update_layout(title=dict(text="Difference from the average real photo (0 dB = the blue line)", y=0.97),
+    fig.update_layout(title=dict(text="Difference from the average real photo<br>(0 dB = the blue line)", y=0.97),
                       height=400,
                       xaxis=dict(title="spatial frequency (cycles per pixel)", range=[0, 0.5]),
-                      yaxis=dict(title="difference (dB)"), legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"),
-                      margin=dict(l=10, r=10, t=50, b=10))
+                      yaxis=dict(title="difference (dB)"), legend=dict(orientation="h", x=0, y=-0.25, yanchor="top"),
+                      margin=dict(l=10, r=10, t=75, b=10))
     st.plotly_chart(fig, width="stretch", key=f"{KEY}_difference")
     st.caption("In the training data the generated faces are on average about 1 dB weaker than the real photos "
                "across medium and fine detail, but individual photos spread about ±2 dB around their average (the "

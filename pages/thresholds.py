@@ -183,7 +183,8 @@ if result.alerts > 0:
     fig.add_trace(go.Bar(y=["100 alerts"], x=[100 - real], orientation="h", name="real items flagged by mistake",
                          marker_color=REAL_COLOUR, hovertemplate="%{x:.1f} false alarms<extra></extra>"))
     fig.update_layout(barmode="stack", height=150, margin=dict(l=10, r=10, t=10, b=10),
-                      xaxis=dict(range=[0, 100], title="out of every 100 alerts"), legend=dict(orientation="h", y=1.4))
+                      xaxis=dict(range=[0, 100], title="out of every 100 alerts"),
+                      legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom"))
     st.plotly_chart(fig, width="stretch", key="thr_alert_bar")
 
 with st.expander("Why this matters for policy"):
