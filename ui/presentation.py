@@ -21,14 +21,13 @@ BASE_CSS = """
 [data-testid=stCaptionContainer], [data-testid=stImageCaption], [data-testid=stCaptionContainer] * {
   color: #5e5d5b; opacity: 1;
 }
-/* Wide Markdown tables (the model card) and long code lines wrap on a phone rather than widening the page. */
-[data-testid=stMarkdownContainer] table { max-width: 100%; }
-[data-testid=stMarkdownContainer] th, [data-testid=stMarkdownContainer] td,
-[data-testid=stTable] td { overflow-wrap: anywhere; }
+/* On a phone, wide Markdown tables (the model card) scroll sideways inside their own box and long code lines
+   wrap, rather than widening the whole page; long links in table cells may break anywhere. */
+[data-testid=stMarkdownContainer] td a, [data-testid=stTable] td { overflow-wrap: anywhere; }
 /* (Code blocks set white-space inline; wrapped, they also need no keyboard-scrollable box.) */
 [data-testid=stMain] pre, [data-testid=stMain] pre code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 @media (max-width: 640px) {
-  [data-testid=stMarkdownContainer] table { font-size: 0.8rem; }
+  [data-testid=stMarkdownContainer] table { display: block; max-width: 100%; overflow-x: auto; font-size: 0.8rem; }
   [data-testid=stMarkdownContainer] th, [data-testid=stMarkdownContainer] td { padding: 0.25rem; }
 }
 /* Code shown inside an alert box: the syntax colours are too pale on its tinted background. */
