@@ -84,7 +84,7 @@ def live_figures() -> None:
                    help=f"Time to find the faces in one frame (and, every {proc.settings.score_every}th analysed "
                         "frame, score them). Frames arriving meanwhile get the previous boxes and are not analysed.")
     if s.verdict:
-        st.markdown(f"**Verdict:** :{Verdict(s.verdict).mark}[**{s.verdict}**]")
+        st.markdown(f"**Verdict:** :{Verdict(s.verdict).mark}[{Verdict(s.verdict).icon} **{s.verdict}**]")
     elif s.frames:
         st.markdown("**Verdict:** no face in the picture")
     st.caption(score_meaning(lab.detector.meta))

@@ -106,14 +106,16 @@ HEATMAP_READING = (
 
 def reading(prob: float, verdict: str, meta: DetectorMeta) -> str:
     """A short plain-language reading of one fake score."""
-    return (f"**Fake score {score_points(prob)} — {verdict}.** " + Verdict(verdict).reading +
+    return (f"{Verdict(verdict).icon} **Fake score {score_points(prob)} — {verdict}.** " + Verdict(verdict).reading +
             f" (This model calls a face *likely real* below {score_points(meta.likely_real_below)} and *likely "
             f"manipulated* from {score_points(meta.likely_manipulated_from)}.)")
 
 
 def verdict_badge(prob: float, verdict: str) -> str:
-    """Markdown for a fake score and its verdict, coloured like everywhere else in the lab."""
-    return f":{Verdict(verdict).mark}-badge[{verdict}] fake score **{score_points(prob)}**"
+    """Markdown for a fake score and its verdict, coloured like everywhere else in the lab, with the verdict's icon
+    and words so it is never told by colour alone."""
+    v = Verdict(verdict)
+    return f":{v.mark}-badge[{v.icon} {verdict}] fake score **{score_points(prob)}**"
 
 
 def verdict_box(text: str, verdict: str) -> None:
