@@ -81,6 +81,30 @@ def test_model_card_lists_every_target_with_its_measurement():
     assert "| 1.600 | **not met** |" in targets
 
 
+def test_model_card_judges_the_pipeline_benches_and_keeps_earlier_measurements(tmp_path):
+    """bench/analyze.py and bench/live.py figures become target rows (with the load they ran under); a card
+    rebuilt with only some inputs keeps the rest for the same detector version, never for another."""
+    from core.config import model_path
+    from core.training.model_card import build_card, read_pipeline, render_markdown
+
+    analyze, live = tmp_path / "analyze.jsonl", tmp_path / "live.jsonl"
+    analyze.write_text('progress line\n{"image_p50_ms_1280x720_1face": 130.5, "image_ratio_vs_common_pipeline": 3.1,'
+                       ' "video_s_1080p_10s_32frames": 4.2, "load_avg_1m": 1.2}\n')
+    live.write_text('{"fps_one_face": 9.5, "load_avg_1min": 0.8}\n')
+    pipe = read_pipeline([analyze, live])
+    assert pipe == {"image_p50_ms_1280x720_1face": 130.5, "image_ratio_vs_common_pipeline": 3.1,
+                    "video_s_1080p_10s_32frames": 4.2, "fps_one_face": 9.5, "load_avg": 1.2, "load_avg_live": 0.8}
+    card = build_card(model_path(), None, None, None, pipeline=[analyze, live],
+                      previous={"version": "another-model", "families": {"x": {}}})
+    assert "families" not in card  # measured on another detector: not carried over
+    text = render_markdown(card)
+    assert "| ≤ 120 ms | 130.5 ms (load average 1.2 on 2 cores) | **not met** |" in text
+    assert "| ≥ 10 fps | 9.5 fps (load average 0.8 on 2 cores) | **not met** |" in text
+    assert "| ≤ 5 s | 4.2 s (load average 1.2 on 2 cores) | met |" in text
+    again = build_card(model_path(), None, None, None, previous={**card, "forward_ms_per_face": 12.0})
+    assert again["pipeline"] == pipe and again["forward_ms_per_face"] == 12.0
+
+
 def test_wilson_interval_matches_the_textbook_values():
     from core.training.model_card import wilson_interval
 
