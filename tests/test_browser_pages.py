@@ -1,7 +1,7 @@
 """Every page of the registry in headless Chromium, on one freshly started app:
 
 - **phones:** at 390×844 no page scrolls sideways and nothing sticks out past the screen's edge; a screenshot
-  of every page is saved (under pytest's tmp dir, or LAB_SCREENSHOTS=/some/dir to keep them);
+  of every page is saved (under pytest's tmp dir, or PHONE_SCREENSHOTS=/some/dir to keep them);
 - **accessibility:** axe-core (tests/a11y, pinned, installed by ``make test`` with ``npm ci``) finds no
   serious or critical violation on any page; everything it finds is printed;
 - **projector mode:** the sidebar toggle enlarges the type, hides the sidebar, keeps the pages reachable from
@@ -44,7 +44,7 @@ def browser():
 
 
 def test_every_page_fits_a_phone(app_url, browser, tmp_path):
-    shots = Path(os.environ.get("LAB_SCREENSHOTS") or tmp_path / "phone")
+    shots = Path(os.environ.get("PHONE_SCREENSHOTS") or tmp_path / "phone")
     shots.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
