@@ -6,8 +6,10 @@ import streamlit as st
 
 from ui.pages import HOME, SECTIONS
 from ui.presentation import apply as apply_presentation
+from ui.warmup import start_warmup
 
 st.set_page_config(page_title="Deepfake Lab", page_icon=":material/science:", layout="wide")
+start_warmup()  # once per server: the models load in the background while the first page shows
 
 
 def build_navigation(top: bool = False):

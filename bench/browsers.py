@@ -2,6 +2,7 @@
 
     python bench/browsers.py                 # 10 sessions; ends with one JSON line of its figures
     python bench/browsers.py --sessions 12 --url http://127.0.0.1:8501   # against an app you started
+    python bench/browsers.py --cold-start    # first visit to every page on a freshly started app; one JSON line
 
 Starts the app on a free port on 127.0.0.1 (unless --url is given; loopback only), opens one Chromium with
 N separate browser contexts (separate cookies and websockets: N Streamlit sessions), and in each, at the same
@@ -10,6 +11,11 @@ a different size, made from package-shipped photos) and wait for the answer. A s
 shows its own face count and its own file name and size, and nobody else's. Latency is from the upload to
 the answer. Needs Debian's Chromium (/usr/bin/chromium) and the Playwright package (its browser download is
 not used).
+
+--cold-start instead starts a fresh app (with an empty data folder, as on first install) and, once its health
+check answers, visits every page of the registry in sidebar order, each in a new browser session, timing the
+navigation until the page is usable (its title shown, its script finished, no spinner left). The first page
+that needs the models pays for loading them unless the app warmed them up in the background.
 """
 
 from __future__ import annotations
@@ -41,9 +47,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(data_dir: str) -> tuple[subprocess.Popen, str]:
+def start_app(data_dir: str, warmup: bool = True) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = dict(os.environ, LAB_DATA_DIR=data_dir)
+    env = dict(os.environ, LAB_DATA_DIR=data_dir, LAB_WARMUP="1" if warmup else "0")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
@@ -130,12 +136,64 @@ async def run(url: str, n: int, timeout_s: float) -> tuple[list[dict], float]:
             await browser.close()
 
 
+def cold_start(url: str, timeout_s: float, settle_s: float = 0.0) -> dict[str, float]:
+    """Seconds from navigation to a usable page, for the first visit to every page (sidebar order); ``settle_s``
+    seconds pass between the first page and the others (a teacher talking before the class starts)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser_pages import CHROMIUM_ARGS, open_page
+    from ui.pages import PAGES
+
+    times = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for path in PAGES:
+                context = browser.new_context(viewport={"width": 1280, "height": 900})  # a new session each
+                t0 = time.perf_counter()
+                open_page(context.new_page(), url, path, timeout_ms=timeout_s * 1000)
+                times[Path(path).stem] = round(time.perf_counter() - t0, 2)
+                print(f"{path}: {times[Path(path).stem]:.1f} s", flush=True)
+                context.close()
+                if len(times) == 1:
+                    time.sleep(settle_s)
+        finally:
+            browser.close()
+    return times
+
+
+def main_cold_start(args) -> None:
+    if args.url:
+        raise SystemExit("--cold-start starts its own app (a fresh server is the point)")
+    with tempfile.TemporaryDirectory(prefix="lab-cold-") as data_dir:
+        t0 = time.perf_counter()
+        proc, url = start_app(data_dir, warmup=not args.no_warmup)
+        started = time.perf_counter() - t0
+        try:
+            times = cold_start(url, args.timeout, args.settle)
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    slowest = max(times, key=times.get)
+    print(json.dumps({"warmup": not args.no_warmup, "settle_s": args.settle, "server_start_s": round(started, 2),
+                      "pages": times, "total_s": round(sum(times.values()), 2),
+                      "slowest_page": slowest, "slowest_s": times[slowest]}))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--url", default=None, help="an app already running on 127.0.0.1 (default: start one)")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds each session may take")
+    ap.add_argument("--cold-start", action="store_true", help="time the first visit to every page instead")
+    ap.add_argument("--no-warmup", action="store_true", help="--cold-start with LAB_WARMUP=0 (no background warm-up)")
+    ap.add_argument("--settle", type=float, default=0.0, help="--cold-start: seconds between the first page and the rest")
     args = ap.parse_args()
+    if args.cold_start:
+        return main_cold_start(args)
     if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost")):
         raise SystemExit("bench/browsers.py only drives an app on this machine (127.0.0.1)")
     proc = None

@@ -51,6 +51,8 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("LAB_TRUSTED_PROXIES", "unset",
             "reverse proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` names the student's "
             "address: set it behind nginx so per-student limits are per student, not per proxy"),
+    Setting("LAB_WARMUP", "`1`",
+            "`0` switches off building the models and quiz pictures in the background when the server starts"),
     Setting("LAB_CHROMIUM", "`/usr/bin/chromium`", "the browser the headless-browser tests and `bench/browsers.py` drive"),
 )}
 

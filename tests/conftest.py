@@ -12,6 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import os  # noqa: E402
+
+# No background warm-up (ui/warmup.py) in the test process or the apps it starts: tests build what they use.
+os.environ.setdefault("LAB_WARMUP", "0")
+
 import torch  # noqa: E402
 
 torch.set_num_threads(1)  # the suite shares two cores with everything else
