@@ -39,8 +39,11 @@ setup-scale: $(SCALE_STAMP)
 # missing; without npm that test fails and says how to install it, the rest of the suite still runs.
 AXE := tests/a11y/node_modules/axe-core/axe.min.js
 $(AXE): tests/a11y/package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/a11y --prefer-offline --no-audit --no-fund --loglevel=error && touch $(AXE); \
-	else echo "warning: npm not found (apt-get install -y nodejs npm): tests/test_browser_pages.py's axe test will fail" >&2; fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "warning: npm not found (apt-get install -y nodejs npm): tests/test_browser_pages.py's axe test will fail" >&2; \
+	elif ! npm ci --prefix tests/a11y --prefer-offline --no-audit --no-fund --loglevel=error; then \
+	  echo "warning: npm ci --prefix tests/a11y failed: tests/test_browser_pages.py's axe test will fail" >&2; \
+	else touch $(AXE); fi
 
 setup-a11y: $(AXE)
 
