@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import csv
 import json
 import os
@@ -45,7 +47,7 @@ def _builtin(gallery):
     return [it for it in gallery.items if it.source == "built-in"]
 
 
-def test_builtin_items_one_real_self_blend_and_swap_per_portrait(gallery):
+def test_builtin_items_one_real_self_blend_and_swap_per_portrait(gallery, tmp_path_factory):
     people = portraits.load_portraits()
     assert len(people) >= 20
     items = _builtin(gallery)
@@ -59,10 +61,11 @@ def test_builtin_items_one_real_self_blend_and_swap_per_portrait(gallery):
         qualities = Counter(it.jpeg_quality for it in items if it.kind == kind)
         assert set(qualities) == set(gal.QUALITY_CYCLE) and max(qualities.values()) - min(qualities.values()) <= 1
     for it in items:
-        assert it.path.is_file() and it.face() is not None and it.tip and it.title and it.description
+        assert it.data and it.face() is not None and it.tip and it.title and it.description
         assert it.id in gallery.scores
-    # Fakes are made in the data folder only, never in the committed portraits folder.
-    assert not any(it.path.resolve().is_relative_to(portraits.PORTRAITS_DIR.resolve()) for it in items)
+        assert not it.path.exists()  # a name only: the picture is in memory
+    # Nothing of them is on disk: pictures of real people, faked, never leave the process.
+    assert not list(shared_data_dir(tmp_path_factory).rglob("*.jpg"))
 
 
 def test_gallery_shows_many_different_people_balanced(gallery):
@@ -100,20 +103,20 @@ def test_built_in_files_are_what_they_claim(gallery):
     by_key = {p.key: p for p in portraits.load_portraits()}
     key = sorted(by_key)[0]
     original = load_image(by_key[key].path)
-    real = load_image(gallery.get(f"builtin/{key}/real").path)
+    real = load_image(gallery.get(f"builtin/{key}/real").content)
     blend_item = gallery.get(f"builtin/{key}/self-blend")
-    blend = load_image(blend_item.path)
+    blend = load_image(blend_item.content)
     box = blend_item.face_box
     assert original.shape == real.shape == blend.shape
     # The real item is the portrait (JPEG noise only); the fake differs inside the face, not in the top rows.
     assert np.abs(real.astype(int) - original.astype(int)).mean() < 4.0
     assert _box_diff(blend, original, box) > _box_diff(real, original, box)
     assert np.abs(blend[:30].astype(int) - original[:30].astype(int)).mean() < 4.0
-    with Image.open(blend_item.path) as im:
+    with Image.open(io.BytesIO(blend_item.data)) as im:
         assert im.format == "JPEG"
     swap_item = gallery.get(f"builtin/{key}/face-swap")
     if swap_item is not None:
-        swapped = load_image(swap_item.path)
+        swapped = load_image(swap_item.content)
         assert _box_diff(swapped, original, box) > _box_diff(real, original, box)
         assert np.abs(swapped[:30].astype(int) - original[:30].astype(int)).mean() < 4.0
 
@@ -142,20 +145,27 @@ def test_the_recorded_scores_match_a_fresh_scoring(gallery, memo_lab):
         assert again.fake_prob == pytest.approx(gallery.scores[item_id].fake_prob, abs=1e-4)
 
 
-def test_manifest_is_reused_without_regenerating(gallery, memo_lab, tmp_path_factory):
+def test_builtin_items_are_made_once_per_process(gallery, memo_lab):
     class NoExtractor:
         def detect(self, *a, **k):
-            raise AssertionError("the built-in gallery was regenerated although its manifest is current")
+            raise AssertionError("the built-in gallery was made again although nothing changed")
 
-    folder = shared_data_dir(tmp_path_factory) / "gallery" / "builtin"
-    items, _, fresh = gal.build_builtin(Lab(memo_lab.detector, NoExtractor(), memo_lab.limits), folder)
+    items, _, fresh = gal.build_builtin(Lab(memo_lab.detector, NoExtractor(), memo_lab.limits))
     assert [it.id for it in items] == [it.id for it in _builtin(gallery)] and fresh == {}
+
+
+def test_pictures_written_by_earlier_versions_are_deleted(memo_lab, tmp_path):
+    old = tmp_path / "gallery" / "builtin"
+    old.mkdir(parents=True)
+    (old / "builtin_portrait-01_face-swap.jpg").write_bytes(b"old fake")
+    gal.forget_old_builtin_files(old)
+    assert not old.exists()
 
 
 def test_swap_items_are_skipped_cleanly_without_the_swap_module(memo_lab, tmp_path, monkeypatch):
     monkeypatch.setattr(gal, "_swap_function", lambda: None)
     few = portraits.load_portraits()[:3]
-    items, notes, scores = gal.build_builtin(memo_lab, tmp_path / "builtin", portraits=few)
+    items, notes, scores = gal.build_builtin(memo_lab, portraits=few)
     assert len(items) == 6 and not any(it.kind == "face swap" for it in items)
     assert any("core.fakes.swap" in n for n in notes) and set(scores) == {it.id for it in items}
 

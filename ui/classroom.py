@@ -56,7 +56,7 @@ def open_store() -> Store | None:
 def _heatmap(item_id: str, model_version: str, _item: GalleryItem, _lab: Lab, box: tuple, landmarks: tuple):
     from core.engine.faces import Face
 
-    rgb = load_image(_item.path)
+    rgb = load_image(_item.content)
     face = Face(box=np.asarray(box, np.float32), landmarks=np.asarray(landmarks, np.float32), prob=1.0)
     crop, _ = _lab.crop(rgb, face)
     return crop, _lab.explain(crop, "gradcam").overlay(alpha=0.45)
@@ -71,9 +71,9 @@ def face_heatmap(lab: Lab, gallery: Gallery, item: GalleryItem) -> tuple[np.ndar
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _thumbnail(item_id: str, path: str, mtime: float) -> np.ndarray | None:
+def _thumbnail(item_id: str, version: str, _content) -> np.ndarray | None:
     try:
-        return shrink_to_longest(load_image(path), THUMB_SIDE)[0]
+        return shrink_to_longest(load_image(_content), THUMB_SIDE)[0]
     except (MediaError, OSError):
         return None
 
@@ -82,11 +82,15 @@ def thumbnail(item: GalleryItem) -> np.ndarray | None:
     """A small copy of an image item for the teacher's list (None for videos and unreadable files)."""
     if item.media != "image":
         return None
+    if item.data is not None:  # built-in: made in memory, keyed by its bytes
+        import hashlib
+
+        return _thumbnail(item.id, hashlib.sha256(item.data).hexdigest(), item.data)
     try:
         mtime = item.path.stat().st_mtime
     except OSError:
         return None
-    return _thumbnail(item.id, str(item.path), mtime)
+    return _thumbnail(item.id, f"{item.path}:{mtime}", item.path)
 
 
 def show_chart(fig: go.Figure, *, key: str | None = None, where=st) -> None:
@@ -99,7 +103,8 @@ def show_item(item: GalleryItem) -> None:
         st.video(str(item.path))
     else:
         # The alt text must not give the answer away.
-        st.image(str(item.path), width="stretch", alt="the quiz picture: a face, real or fake?")
+        st.image(item.data if item.data is not None else str(item.path), width="stretch",
+                 alt="the quiz picture: a face, real or fake?")
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ items: the real photo, a self-blended fake (:func:`core.fakes.forge.self_blend`)
 person who looks alike at a glance (:func:`core.fakes.swap.swap_faces`, when that module is installed). Each fake is
 chosen among a few variants (blend strength; partner and blending) by the detector's score, so the detector
 catches some fakes and misses others and neither it nor a person wins trivially. Every item is saved once, at a
-JPEG quality that cycles over the portraits so that each kind meets every quality equally often. Items are
-made in ``<data_dir>/gallery/builtin/`` only (never committed) with a manifest, and rebuilt only when the
-portraits, the generator or the detector change. Titles and tips never name the people shown: their names live
+JPEG quality that cycles over the portraits so that each kind meets every quality equally often. The pictures are
+made in memory, once per process (and again when the portraits, the generator or the detector change), and never
+written to disk: they show real people who did not agree to be face-swapped, so no file of them is left on the
+server (folders of them written by earlier versions are deleted). Titles and tips never name the people shown: their names live
 only in ``assets/portraits/ATTRIBUTION.md``. A round can leave identity swaps out (``Gallery.pick(...,
 identity_swaps=False)``), and never shows the same person twice while the gallery has enough people.
 
@@ -17,7 +18,8 @@ and/or CSV files with ``path,label[,tip]`` rows (label: real/fake or 0/1; paths 
 outside that folder is ever read: every path is resolved and must stay inside it.
 
 The detector's score for every item is computed once through :class:`core.engine.analysis.Lab` and cached in
-``<data_dir>/gallery/scores-<model version>.json``, keyed by item and file content, so a new model rescores.
+``<data_dir>/gallery/scores-<model version>.json`` (numbers only), keyed by item and content, so a new model
+rescores.
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ class GalleryItem:
 
     id: stable key, e.g. ``builtin/portrait-07/self-blend`` or ``teacher/fake/clip.mp4``.
     label: 0 real, 1 fake. kind: "real", "self-blend", "face swap" or "teacher". media: "image" or "video".
-    path: the file. title: what it is (shown after answering; never a person's name). tip: what to look for.
+    path: the file (teacher items), or a name only (built-in items: their JPEG bytes are ``data``, in memory).
+    title: what it is (shown after answering; never a person's name). tip: what to look for.
     face_box (4,) / face_landmarks (5, 2): the face the fake was made on, in the item's pixels (built-in
     images only; teacher items are searched for faces when scored).
     people: anonymous keys of the built-in portraits whose faces the picture shows (empty for teacher items).
@@ -81,6 +84,12 @@ class GalleryItem:
     face_box: tuple[float, ...] | None = None
     face_landmarks: tuple[tuple[float, float], ...] | None = None
     people: tuple[str, ...] = ()
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def content(self) -> bytes | Path:
+        """What to read the picture from: its bytes when made in memory, else its file."""
+        return self.data if self.data is not None else self.path
 
     @property
     def truth(self) -> str:
@@ -307,57 +316,39 @@ def _portraits_key(portraits: list[Portrait]) -> list[list[str]]:
     return [[p.key, _file_digest(p.path)] for p in portraits]
 
 
-def build_builtin(lab, folder: Path | None = None,
-                  portraits: list[Portrait] | None = None) -> tuple[list[GalleryItem], list[str], dict[str, ItemScore]]:
-    """The built-in items, generated into ``folder`` on first use (or when the portraits, the generator or the
-    detector change) and read from its manifest afterwards.
+def build_builtin(lab, portraits: list[Portrait] | None = None
+                  ) -> tuple[list[GalleryItem], list[str], dict[str, ItemScore]]:
+    """The built-in items, made in memory on first use in this process (or when the portraits, the generator or
+    the detector change) and reused afterwards; nothing is written to disk.
 
     Returns the items, notes for the teacher, and the detector's scores computed while choosing the items
-    (empty when the manifest was reused: the score cache has them).
+    (empty when the items were already made: the score cache has them).
     """
-    folder = Path(folder or data_dir() / "gallery" / "builtin")
-    folder.mkdir(parents=True, exist_ok=True)
     portraits = load_portraits() if portraits is None else portraits
     swap = _swap_function()
     key = {"generator": GENERATOR_VERSION, "swaps": swap is not None, "qualities": list(QUALITY_CYCLE),
            "blends": list(BLEND_STRENGTHS), "seeds": list(BLEND_SEEDS), "portraits": _portraits_key(portraits),
            "model": lab.detector.meta.version}
-    manifest = folder / "manifest.json"
+    key_text = json.dumps(key, sort_keys=True)
     with _BUILD_LOCK:
-        if manifest.exists():
-            try:
-                saved = json.loads(manifest.read_text())
-                if saved.get("key") == key:
-                    items = [_item_from_json(d, folder) for d in saved["items"]]
-                    if all(it.path.is_file() for it in items):
-                        return items, list(saved.get("notes", [])), {}
-            except (ValueError, KeyError, TypeError):
-                pass  # unreadable manifest: rebuild
-        for old in folder.glob("*.jpg"):
-            old.unlink()
-        items, notes, scores = _generate(lab, folder, swap, portraits)
-        payload = {"key": key, "notes": notes, "items": [_item_to_json(it) for it in items]}
-        _write_atomic(manifest, json.dumps(payload, indent=1).encode())
-        return items, notes, scores
+        if key_text in _BUILT:
+            items, notes = _BUILT[key_text]
+            return list(items), list(notes), {}
+        items, notes, scores = _generate(lab, swap, portraits)
+        _BUILT.clear()  # one gallery per process: an older detector's pictures are dropped
+        _BUILT[key_text] = (items, notes)
+        return list(items), list(notes), scores
 
 
 _BUILD_LOCK = threading.Lock()
+_BUILT: dict[str, tuple[list[GalleryItem], list[str]]] = {}  # build key → items (JPEG bytes held in memory), notes
 
 
-def _item_to_json(item: GalleryItem) -> dict:
-    d = asdict(item)
-    d["path"] = item.path.name
-    return d
+def forget_old_builtin_files(folder: Path | None = None) -> None:
+    """Delete the folder of built-in pictures earlier versions wrote to disk (fakes of real people)."""
+    import shutil
 
-
-def _item_from_json(d: dict, folder: Path) -> GalleryItem:
-    d = dict(d)
-    d["path"] = folder / d["path"]
-    if d.get("face_box") is not None:
-        d["face_box"] = tuple(d["face_box"])
-        d["face_landmarks"] = tuple(tuple(p) for p in d["face_landmarks"])
-    d["people"] = tuple(d.get("people") or ())
-    return GalleryItem(**d)
+    shutil.rmtree(Path(folder or data_dir() / "gallery" / "builtin"), ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -411,7 +402,7 @@ class _Slot:
     candidates: list[_Candidate]
 
 
-def _generate(lab, folder: Path, swap: Callable | None,
+def _generate(lab, swap: Callable | None,
               portraits: list[Portrait]) -> tuple[list[GalleryItem], list[str], dict[str, ItemScore]]:
     """One real photo, one self-blend and one face swap per portrait, each fake chosen among a few variants by the
     detector's score, so that it catches about half the fakes of each kind and misses the rest (:func:`_aims`,
@@ -432,13 +423,12 @@ def _generate(lab, folder: Path, swap: Callable | None,
 
     def add(item_id: str, base: _Base, jpeg: bytes, score: ItemScore, *, label: int, kind: str, title: str,
             quality: int, blend: float | None = None, people: tuple[str, ...] = ()) -> None:
-        path = folder / f"{item_id.removeprefix('builtin/').replace('/', '_')}.jpg"
-        _write_atomic(path, jpeg)
+        path = Path(f"{item_id.replace('/', '_')}.jpg")  # a name only: the picture is held in memory
         box, lms = _face_tuple(base.face)
         items.append(GalleryItem(
             id=item_id, label=label, kind=kind, media="image", path=path, source="built-in",
             title=f"{title}, JPEG quality {quality}", tip=tip_for(kind, label, quality, blend), jpeg_quality=quality,
-            blend=blend, face_box=box, face_landmarks=lms, people=people or (base.portrait.key,)))
+            blend=blend, face_box=box, face_landmarks=lms, people=people or (base.portrait.key,), data=jpeg))
         scores[item_id] = score
 
     if swap is None:
@@ -573,6 +563,10 @@ def _file_digest(path: Path) -> str:
     return h.hexdigest()[:20]
 
 
+def _content_digest(item: GalleryItem) -> str:
+    return hashlib.sha256(item.data).hexdigest()[:20] if item.data is not None else _file_digest(item.path)
+
+
 def _video_analyser() -> Callable | None:
     try:
         from core.engine.video import analyze_video
@@ -593,7 +587,7 @@ def score_item(lab, item: GalleryItem) -> ItemScore:
             return ItemScore(item.id, None, NO_FACE, 0, version)
         return ItemScore(item.id, float(report.score), report.verdict or lab.detector.verdict(report.score),
                          int(report.frames_with_faces), version)
-    rgb = load_image(item.path)
+    rgb = load_image(item.content)
     known = item.face()
     if known is not None:
         # Built-in items: score the face the fake was made on, cropped from the item itself (JPEG and all).
@@ -635,7 +629,7 @@ def score_items(lab, items: list[GalleryItem], folder: Path | None = None,
             if progress:
                 progress(i, len(items))
             try:
-                digest = _file_digest(item.path)
+                digest = _content_digest(item)
             except OSError as exc:
                 notes.append(f"Skipped {item.id}: {exc}")
                 continue
@@ -668,7 +662,8 @@ def load_gallery(lab, *, teacher_dir: str | Path | None = None, folder: Path | N
                  progress: Callable[[int, int], None] | None = None) -> Gallery:
     """Built-in items plus the teacher's folder (``LAB_GALLERY_DIR`` unless given), all scored."""
     folder = Path(folder or data_dir() / "gallery")
-    items, notes, known = build_builtin(lab, folder / "builtin")
+    forget_old_builtin_files(folder / "builtin")
+    items, notes, known = build_builtin(lab)
     teacher_dir = teacher_dir if teacher_dir is not None else setting("LAB_GALLERY_DIR")
     if teacher_dir:
         extra, extra_notes = scan_teacher_dir(teacher_dir)

@@ -220,7 +220,7 @@ person. This set: {balance}.
 ## Consent
 
 These are real, identifiable adults. Their photos are public domain, but none of them agreed to have their
-face swapped. The lab makes its fakes of them in memory and in its own data folder only, never names them,
+face swapped. The lab makes its fakes of them in memory only (never written to disk), never names them,
 labels and signs every fake a learner can download, and lets a teacher run the quiz with no identity swaps
 (real photos and self-blends only). Say so in class: it is itself a lesson in consent.
 
