@@ -7,8 +7,9 @@ from ui.pages import link
 st.title(":material/science: Deepfake Lab")
 st.markdown(
     "A hands-on lab about **how deepfakes are made, used, detected and regulated**. Short lessons sit beside "
-    "live tools: drop in a photo, a video or a webcam shot, and the lab finds every face, estimates how likely "
-    "each one is manipulated, and shows **where** its detector looked. Everything runs on this computer: "
+    "live tools: drop in a photo, a video or a webcam shot, and the lab finds every face, gives each a **fake "
+    "score** (0–100: how strongly its detector sees the traces of a blended-in face, not the chance that it is "
+    "fake), and shows **where** the detector looked. Everything runs on this computer: "
     "nothing is uploaded to the internet and no photo is stored."
 )
 
