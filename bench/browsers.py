@@ -23,48 +23,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.config import setting  # noqa: E402  (after the path set-up above)
+from tests.browser_pages import running_app  # noqa: E402
 
 CHROMIUM = setting("LAB_CHROMIUM") or "/usr/bin/chromium"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(data_dir: str, warmup: bool = True) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    env = dict(os.environ, LAB_DATA_DIR=data_dir, LAB_WARMUP="1" if warmup else "0")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline and proc.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc, url
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("the Streamlit app did not start")
 
 
 def make_uploads(n: int) -> list[dict]:
@@ -167,16 +139,9 @@ def main_cold_start(args) -> None:
         raise SystemExit("--cold-start starts its own app (a fresh server is the point)")
     with tempfile.TemporaryDirectory(prefix="lab-cold-") as data_dir:
         t0 = time.perf_counter()
-        proc, url = start_app(data_dir, warmup=not args.no_warmup)
-        started = time.perf_counter() - t0
-        try:
+        with running_app(data_dir, {"LAB_WARMUP": "0" if args.no_warmup else "1"}) as url:
+            started = time.perf_counter() - t0
             times = cold_start(url, args.timeout, args.settle)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
     slowest = max(times, key=times.get)
     print(json.dumps({"warmup": not args.no_warmup, "settle_s": args.settle, "server_start_s": round(started, 2),
                       "pages": times, "total_s": round(sum(times.values()), 2),
@@ -196,21 +161,9 @@ def main() -> None:
         return main_cold_start(args)
     if args.url and not args.url.startswith(("http://127.0.0.1", "http://localhost")):
         raise SystemExit("bench/browsers.py only drives an app on this machine (127.0.0.1)")
-    proc = None
-    with tempfile.TemporaryDirectory(prefix="lab-browsers-") as data_dir:
-        if args.url:
-            url = args.url.rstrip("/")
-        else:
-            proc, url = start_app(data_dir)
-        try:
-            results, wall = asyncio.run(run(url, args.sessions, args.timeout))
-        finally:
-            if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+    with tempfile.TemporaryDirectory(prefix="lab-browsers-") as data_dir, \
+            (nullcontext(args.url.rstrip("/")) if args.url else running_app(data_dir, {"LAB_WARMUP": "1"})) as url:
+        results, wall = asyncio.run(run(url, args.sessions, args.timeout))
     latencies = [r["latency_s"] for r in results if r["latency_s"] is not None and not r["problems"]]
     for r in results:
         status = "ok" if not r["problems"] else "; ".join(r["problems"])

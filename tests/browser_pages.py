@@ -1,19 +1,74 @@
-"""Helpers for driving every page of the registry in headless Chromium (Playwright's sync API): where a page
-lives, waiting until it is usable, and what overflows a phone's width. Used by tests/test_browser_pages.py and
-bench/browsers.py --cold-start. Plain functions, no pytest: import them anywhere.
+"""Helpers for driving the lab in headless Chromium (Playwright's sync API): starting the app on a free port,
+where a page lives, waiting until it is usable, and what overflows a phone's width. Used by the browser tests
+and bench/browsers.py. Plain functions, no pytest: import them anywhere.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Iterator
 
 from ui.pages import HOME, PAGES
+
+ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"width": 390, "height": 844}  # an iPhone 12–15 in CSS pixels
 
 # Where a page's first run is finished: Streamlit marks the app root with the script's state.
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+
+
+@contextmanager
+def running_app(data_dir: str | Path, env: dict[str, str] | None = None, *, log: IO[bytes] | None = None,
+                timeout_s: float = 180) -> Iterator[str]:
+    """The lab served by ``streamlit run app.py`` on a free local port, with its own data folder: yields its
+    address once ``/_stcore/health`` answers, and stops the server afterwards. ``env`` adds or overrides
+    environment variables (a value of None removes one); ``log`` receives the server's output (else dropped).
+    Raises RuntimeError when the server exits or does not answer within ``timeout_s``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    full_env = dict(os.environ, LAB_DATA_DIR=str(data_dir))
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    out = log if log is not None else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the Streamlit app exited with {proc.returncode} before it answered")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError(f"the Streamlit app did not answer within {timeout_s:.0f} s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def page_url(base: str, path: str) -> str:

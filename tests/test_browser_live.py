@@ -10,20 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
+from browser_pages import running_app
 from core.fakes.scenes import camera_frames
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 
 try:
@@ -49,49 +45,15 @@ def write_y4m(path: Path, frames: list[np.ndarray], fps: int = 15) -> None:
             f.write(cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())  # Y, then U, then V planes
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=5) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(1)
-    raise TimeoutError("streamlit did not start")
-
-
 @pytest.fixture()
 def app_url(tmp_path):
-    port = free_port()
-    env = {**os.environ, "LAB_DATA_DIR": str(tmp_path / "data")}
-    log = open(tmp_path / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
+    with open(tmp_path / "streamlit.log", "wb") as log:
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        print((tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
+            with running_app(tmp_path / "data", log=log) as url:
+                yield url
+        finally:
+            log.flush()
+            print((tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
 
 
 def frames_analysed(page) -> int:

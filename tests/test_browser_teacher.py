@@ -6,22 +6,15 @@ Needs Debian's Chromium and the Playwright Python package, like tests/test_brows
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from browser_pages import running_app
 from core.config import setting
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = setting("LAB_CHROMIUM") or "/usr/bin/chromium"
 PASSCODE = "hedgehog-orbit-7"
 
@@ -32,35 +25,9 @@ if not shutil.which(CHROMIUM):
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = dict(os.environ, LAB_DATA_DIR=str(tmp_path_factory.mktemp("labdata")), LAB_TEACHER_PASSCODE=PASSCODE)
-    env.pop("LAB_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail("the Streamlit app did not start")
-            time.sleep(0.5)
+    env = {"LAB_TEACHER_PASSCODE": PASSCODE, "LAB_DATABASE_URL": None}  # the data folder's own SQLite file
+    with running_app(tmp_path_factory.mktemp("labdata"), env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_the_teacher_stays_signed_in_across_a_reload(app_url):

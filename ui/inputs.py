@@ -60,8 +60,8 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
         st.session_state[f"{key}_sample"] = preset
     st.session_state.setdefault(f"{key}_sample", default_sample if default_sample in SAMPLES else names[0])
     source = st.radio(label, sources, horizontal=True, key=f"{key}_source")
+    st.session_state[f"{key}_failed"] = False  # set again below when this call is given a file it cannot read
     if source == "Built-in sample":
-        st.session_state[f"{key}_failed"] = False
         choice = st.selectbox("Sample", names, format_func=SAMPLES.get, key=f"{key}_sample")
         return _sample(choice), SAMPLES[choice]
     if source == "Upload a photo":
@@ -74,7 +74,6 @@ def image_input(key: str, *, camera: bool = True, default_sample: str | None = N
         shot = st.camera_input("Take a photo", key=f"{key}_camera")
         data, name = (shot.getvalue(), "camera shot") if shot is not None else (None, None)
         file_id = getattr(shot, "file_id", None) or (f"camera:{shot.size}" if shot is not None else None)
-    st.session_state[f"{key}_failed"] = False
     if data is None:
         return None
     try:

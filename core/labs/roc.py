@@ -57,7 +57,8 @@ class EvalScores:
         """Each item's names for choosing what to count: its families where the file names them (readable,
         e.g. "FF++ c23 Deepfakes (video)"), else its kind; None when the file has neither."""
         if self.families is not None:
-            return [f or ((k,) if self.kinds else ()) for f, k in zip(self.families, self.kinds or [""] * len(self))]
+            kinds = self.kinds or [""] * len(self)
+            return [f or ((k,) if k else ()) for f, k in zip(self.families, kinds)]
         return [(k,) for k in self.kinds] if self.kinds is not None else None
 
     def source_names(self, label: int) -> list[str]:
