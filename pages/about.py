@@ -6,6 +6,17 @@ import streamlit as st
 
 from ui.resources import get_lab
 
+
+def _under_title(markdown: str) -> str:
+    """The card's headings one level down (its title becomes an h2 beside "Privacy"), so screen readers meet
+    them in order under this page's title."""
+    out, fenced = [], False
+    for line in markdown.splitlines():
+        fenced ^= line.startswith("```")
+        out.append("#" + line if line.startswith("#") and not fenced else line)
+    return "\n".join(out)
+
+
 st.title(":material/lock: Privacy & model")
 st.info(
     "**In plain words.** The lab looks at the faces in the photos and videos you choose, here on this computer, "
@@ -34,13 +45,12 @@ st.markdown(
     "data folder removes everything the lab ever stored (it remakes its own files when needed).\n"
     "- **No internet:** the lab loads no scripts, fonts or models from the internet."
 )
-st.header("The detector")
 lab = get_lab()
 meta = lab.detector.meta
 if not lab.trained:
     st.warning("No trained detector is installed: scores are from an untrained network and mean nothing.")
 card = Path(__file__).resolve().parent.parent / "models" / "MODEL_CARD.md"
 if card.exists():
-    st.markdown(card.read_text(encoding="utf-8"))
+    st.markdown(_under_title(card.read_text(encoding="utf-8")))
 else:
     st.info("The model card (models/MODEL_CARD.md) is not present.")

@@ -129,7 +129,7 @@ def attack_lab() -> None:
 
 attack_lab()
 st.divider()
-st.subheader("Why this matters for policy")
+st.header("Why this matters for policy")
 st.markdown(
     "- **A “real” verdict is not proof.** Anyone who can query a detector's gradients — or just ask it many times "
     "— can tune a fake to slip past it, with changes no viewer will notice. Detectors catch careless fakes, not "

@@ -132,7 +132,7 @@ if chosen not in heatmaps:
     heatmaps[chosen] = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
 send_last_face(face.crop, f"{result['name']}, face {chosen + 1}", face.fake_prob)
 
-st.subheader(f"Face {chosen + 1}")
+st.header(f"Face {chosen + 1}")
 alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_alpha")
 c1, c2, c3 = st.columns([1, 1, 1.3])
 with c1:

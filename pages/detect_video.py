@@ -123,7 +123,7 @@ if result is None:
 report = result["report"]
 meta = lab.detector.meta
 st.divider()
-st.subheader(f"Result — {result['name']}")
+st.header(f"Result — {result['name']}")
 info = report.info
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Video fake score", "no face" if report.score is None else score_points(report.score))
@@ -160,7 +160,7 @@ with right:
                "and scores — no pictures.")
 
 if report.top:
-    st.subheader("Most suspicious frames")
+    st.header("Most suspicious frames")
     alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_alpha")
     cols = st.columns(len(report.top))
     for col, item, heat in zip(cols, report.top, result["heatmaps"]):

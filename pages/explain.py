@@ -83,7 +83,7 @@ st.caption("Colour scale (viridis, readable with colour-blindness): dark purple 
            "evidence for *manipulated* in this face. Each map is scaled to its own maximum, so compare shapes, "
            "not brightness.")
 
-st.subheader("Sanity check: does the heatmap depend on what the model learned?")
+st.header("Sanity check: does the heatmap depend on what the model learned?")
 st.markdown(
     "Adebayo et al. (2018) proposed a simple test: compute the same heatmap from a copy of the network whose "
     "weights are **random** — a model that learned nothing. If the two maps look alike, the heatmap mostly shows "

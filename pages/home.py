@@ -15,19 +15,19 @@ st.markdown(
 
 c1, c2, c3 = st.columns(3)
 with c1, st.container(border=True):
-    st.subheader(":material/school: A class")
+    st.header(":material/school: A class")
     st.markdown("Two 50-minute sessions: how fakes are made, how detectors work, where they fail, and a "
                 "human-vs-machine quiz. Start with the classroom track.")
     link("pages/lessons.py", "Open the lessons")
     link("pages/teacher.py", "Start a class quiz (teacher)")
 with c2, st.container(border=True):
-    st.subheader(":material/account_balance: A workshop")
+    st.header(":material/account_balance: A workshop")
     st.markdown("One hour for policymakers, no technical background needed: threats, opportunities, "
                 "detection limits and base rates, provenance, regulation. Choose the workshop track.")
     link("pages/lessons.py", "Open the lessons")
     link("pages/thresholds.py", "Base-rate calculator")
 with c3, st.container(border=True):
-    st.subheader(":material/bolt: A quick demo")
+    st.header(":material/bolt: A quick demo")
     st.markdown("Ten minutes: see what the face detector finds, then the detector's score and heatmap on the "
                 "same face, then make a fake yourself.")
     link("pages/faces.py", "Faces")

@@ -180,7 +180,7 @@ st.info(f"**Key idea.** {lesson.summary}", icon=":material/lightbulb:")
 st.markdown("**You will be able to:**\n" + "\n".join(f"- {o}" for o in lesson.objectives))
 
 if track.show == "full":
-    for kind, part in split_figures(lesson_markdown(lesson, course, card, heading_shift=2)):
+    for kind, part in split_figures(lesson_markdown(lesson, course, card, heading_shift=1)):
         if kind == "md":
             st.markdown(part)
             continue

@@ -114,7 +114,7 @@ inline = st.session_state.get(INLINE)
 if isinstance(inline, np.ndarray):
     from ui.draw import draw_faces
 
-    st.subheader("Frozen frame")
+    st.header("Frozen frame")
     report = run_job(lab.analyze_image, inline, label="Finding and scoring faces…")  # in the shared pool
     st.image(draw_faces(inline, [f.box for f in report.faces], None,
                         [f"{i + 1}: {score_points(f.fake_prob)} {f.verdict}" for i, f in enumerate(report.faces)],

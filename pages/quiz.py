@@ -178,7 +178,7 @@ if quiz.phase in ("ask", "reveal"):
 responses = quiz.records
 result = compare(responses, gallery)
 counts = tally(responses, gallery.detector_correct)
-st.subheader("Your results")
+st.header("Your results")
 st.markdown(f"You got **{counts.you_right} of {counts.n}** right; the detector got **{counts.detector_right} of "
             f"{counts.n}** right on the same pictures.")
 comparison_metrics(result, who="You")

@@ -82,7 +82,7 @@ meta = lab.detector.meta
 
 @st.fragment
 def explorer() -> None:
-    st.subheader("Change the photo")
+    st.header("Change the photo")
     cols = st.columns(len(PERTURBATIONS))
     chosen: dict[str, float] = {}
     for col, (kind, p) in zip(cols, PERTURBATIONS.items()):
@@ -110,7 +110,7 @@ def explorer() -> None:
         else:
             st.caption("No change applied yet: move a slider.")
 
-    st.subheader("Each change on its own, across its whole range")
+    st.header("Each change on its own, across its whole range")
     st.plotly_chart(_figure(report, chosen, meta), width="stretch")
     st.caption(
         "Each curve changes one thing at a time, scoring every point in one batch; the dotted line marks your "

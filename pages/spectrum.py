@@ -138,7 +138,7 @@ with left:
 with right:
     c1, c2 = st.columns(2)
     with c1:
-        st.subheader("Spectrum classifier")
+        st.header("Spectrum classifier")
         st.caption("Detects **fully generated** faces (GANs) from the frequency curve alone.")
         if model is None:
             st.markdown("**Spectrum reading:** n/a")
@@ -152,7 +152,7 @@ with right:
             auc = model.metrics.get("held_out_auc", 0.0)
             st.caption(spectrum_honesty(model, auc))
     with c2:
-        st.subheader("Face-swap detector")
+        st.header("Face-swap detector")
         st.caption("Detects **blended / swapped** faces from the seam around the face.")
         with st.spinner("Finding and scoring faces…"):
             probs, verdict = _blend_scores(lab, rgb)

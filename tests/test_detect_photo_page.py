@@ -90,7 +90,7 @@ def test_many_faces_table_and_selection(grace, astronaut):
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 2
     at.selectbox(key="detect_photo_face").set_value(1)
     _run(at)
-    assert any(h.value == "Face 2" for h in at.subheader)
+    assert any(h.value == "Face 2" for h in at.header)
     assert len(at.get("plotly_chart")) == 2  # all faces' bars + the chosen face's gauge
     assert at.session_state["detect_last_face"].name.endswith("face 2")
     at.button(key="detect_photo_unfreeze").click()

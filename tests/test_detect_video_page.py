@@ -51,7 +51,7 @@ def test_upload_then_bad_upload_then_result_kept(small_clip):
     _run(at)
     at.button(key="detect_video_go").click()
     _run(at)
-    assert at.subheader[0].value == "Result — me.mp4"
+    assert at.header[0].value == "Result — me.mp4"
     at.file_uploader(key="detect_video_upload").clear()
     at.file_uploader(key="detect_video_upload").upload("broken.mp4", b"\x00\x00\x00\x18ftypmp42 broken", "video/mp4")
     _run(at)
@@ -60,7 +60,7 @@ def test_upload_then_bad_upload_then_result_kept(small_clip):
     assert at.error and "not a video we can read" in at.error[0].value
     # The reason is shown on the page, not inside the collapsed status box, and the old result is gone.
     assert all(not blk.error for blk in at.status)
-    assert not at.subheader and "Below: your last result" not in _texts(at)
+    assert not at.header and "Below: your last result" not in _texts(at)
     at.file_uploader(key="detect_video_upload").clear()
     _run(at)
-    assert at.subheader[0].value == "Result — me.mp4"  # the last good result stays on screen
+    assert at.header[0].value == "Result — me.mp4"  # the last good result stays on screen

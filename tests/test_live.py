@@ -270,5 +270,5 @@ def test_freeze_analyses_inline_when_the_photo_page_is_missing(clip, no_webrtc, 
     next(b for b in at.button if "Freeze" in b.label).click().run()
     assert not at.exception
     assert "detect_photo_frozen" not in at.session_state
-    assert any(s.value == "Frozen frame" for s in at.subheader)
+    assert any(s.value == "Frozen frame" for s in at.header)
     assert len(at.get("image")) >= 2  # the annotated frame, then the face crop beside its Grad-CAM overlay

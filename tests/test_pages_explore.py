@@ -108,7 +108,7 @@ def test_adversarial_page_attacks_within_eps():
     assert at.radio(key="adv_method").value == "pgd"
     assert len(at.get("plotly_chart")) == 1  # the ε sweep
     assert metrics["PSNR (image quality)"].endswith("dB")
-    assert "Why this matters for policy" in [s.value for s in at.subheader]
+    assert "Why this matters for policy" in [s.value for s in at.header]
     at.radio(key="adv_method").set_value("fgsm")
     at.slider(key="adv_eps").set_value(2)
     _run(at)

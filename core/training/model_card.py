@@ -383,7 +383,7 @@ def _targets_section(card: dict) -> list[str]:
         f"Tight crops are judged against {TIGHT_CROP_FPR:.1%}: 1.5× the {DESIGN_FPR:.0%} of held-out real faces the "
         "*likely manipulated* threshold is set to flag.",
         "",
-        "| target | bar | measured | |",
+        "| target | bar | measured | verdict |",
         "|---|---|---|---|",
         *rows,
         "",
