@@ -50,6 +50,8 @@ def test_evaluate_manifest_matches_hand_computed_auc(tmp_path, lab, grace, astro
     assert final["frame_auc"] is None and final["video_auc"] is None and final["n_items"] == 7
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_no_face"] == 1 and summary["families"]["samples"]["n"] == 7
+    lo, hi = summary["families"]["samples"]["auc_ci95"]  # 6 scored items: a wide interval around the AUC
+    assert lo <= summary["families"]["samples"]["auc"] <= hi and hi - lo > 0.2
     assert (out / "roc.html").read_text().count("<script") >= 1
 
 
@@ -155,3 +157,31 @@ def test_ablation_rows_come_from_measured_results_and_replace_their_own_change(t
             "ablation": rows, "video_decision": {"min_face_ratio": 0.5, "aggregation": "median"}}
     text = render_markdown(card)
     assert "## Ablation" in text and table in text and "score is the **median** of its frame scores" in text
+
+
+def test_model_card_gives_each_family_its_auc_interval_and_warns_about_small_video_sets(tmp_path):
+    """Old cards get intervals from the shipped scores file; the ablation says how far chance moves an FF++ cell."""
+    from core.training.model_card import add_auc_intervals, render_markdown
+
+    rng = np.random.default_rng(0)
+    rows = ["path,label,kind,media,score,families"]
+    fams = "FF++ c23 FaceSwap (video)"
+    rows += [f"r{i}.mp4,0,orig,video,{rng.random():.4f},{fams}" for i in range(14)]
+    rows += [f"f{i}.mp4,1,fs,video,{rng.random() * 0.5 + 0.3:.4f},{fams}" for i in range(13)]
+    rows += ["g.png,1,gan,image,0.2,StyleGAN2 fully generated"]  # one class only: no interval
+    scores = tmp_path / "eval_scores.csv"
+    scores.write_text("\n".join(rows) + "\n")
+    families = {fams: {"n": 27, "auc": 0.6, "n_real": 14, "n_fake": 13, "mean_score_real": 0.5,
+                       "mean_score_fake": 0.55, "fpr": 0.1, "tpr": 0.2},
+                "StyleGAN2 fully generated": {"n": 1, "auc": None, "mean_score_real": None, "mean_score_fake": 0.2}}
+    add_auc_intervals(families, scores)
+    lo, hi = families[fams]["auc_ci95"]
+    assert 0 <= lo < hi <= 1 and hi - lo > 0.2
+    assert "auc_ci95" not in families["StyleGAN2 fully generated"]
+    card = {"version": "v", "architecture": "a", "input": "i", "temperature": 1.0, "training_data": "d",
+            "thresholds": {"likely_real_below": 0.2, "likely_manipulated_from": 0.7}, "training": {"steps": 10},
+            "families": families, "dev_eval": {"n_items": 28, "n_no_face": 0, "image_auc": None, "video_auc": 0.6},
+            "ablation": [{"change": "c", "model": "v", "ffpp_video_auc": {"FaceSwap": 0.6}}]}
+    text = render_markdown(card)
+    assert f"| {fams} | 27 | 0.600 | {lo:.2f}–{hi:.2f} |" in text
+    assert "compares 13 fake videos with 14 real ones" in text and f"{hi - lo:.2f}–{hi - lo:.2f} wide" in text

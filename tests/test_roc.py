@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from core.labs.roc import alerts_sentence, base_rate, confusion_at, load_eval_scores, roc
+from core.labs.roc import alerts_sentence, auc_interval, base_rate, confusion_at, load_eval_scores, roc
 
 # A small case worked by hand: fakes score 0.35 and 0.8, real items 0.1 and 0.4.
 LABELS = [0, 0, 1, 1]
@@ -169,3 +169,23 @@ def test_write_scores_names_families_and_model_card_fills_old_files(tmp_path):
     filled = tmp_path / "filled.csv"
     filled.write_text(scores_with_families(old, {"k": ["Fam A"]}))
     assert load_eval_scores(filled).families == [("Fam A",), ("other",)]
+
+
+def test_auc_interval_brackets_the_auc_and_narrows_with_more_items():
+    """14 real vs 14 fake videos leave a wide interval; 1,000 a side a narrow one, around the same AUC."""
+    rng = np.random.default_rng(7)
+    widths = {}
+    for n in (14, 1000):
+        labels = np.r_[np.zeros(n), np.ones(n)]
+        scores = rng.normal(size=2 * n) + 1.0 * labels  # two unit normals one apart: AUC about 0.76
+        lo, hi = auc_interval(labels, scores, seed=1)
+        assert lo < roc(labels, scores).auc < hi
+        widths[n] = hi - lo
+    assert widths[14] > 0.25 and widths[1000] < 0.06
+    assert auc_interval(LABELS, SCORES, seed=3) == auc_interval(LABELS, SCORES, seed=3)  # reproducible
+
+
+def test_auc_interval_of_perfect_separation_is_one_and_needs_both_classes():
+    assert auc_interval([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9]) == (1.0, 1.0)
+    with pytest.raises(ValueError, match="both real and fake"):
+        auc_interval([1, 1], [0.2, 0.3])

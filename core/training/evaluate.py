@@ -29,7 +29,7 @@ from core.engine.analysis import Lab, load_lab
 from core.engine.labelled import folder_rows, media_kind, table_rows
 from core.engine.media import MediaError, load_image
 from core.errors import DataFileError
-from core.labs.roc import FAMILY_SEPARATOR
+from core.labs.roc import FAMILY_SEPARATOR, auc_interval
 
 
 
@@ -103,6 +103,16 @@ def auc_or_none(labels, scores) -> float | None:
     return round(float(roc_auc_score(labels, scores)), 4)
 
 
+def auc_ci95_or_none(labels, scores) -> list[float] | None:
+    """The AUC's bootstrap 95% interval (see :func:`core.labs.roc.auc_interval`) over the scored items, or None
+    where only one class is present."""
+    labels, scores = np.asarray(labels), np.asarray(scores, np.float64)
+    keep = np.isfinite(scores)
+    if len(set(labels[keep].tolist())) < 2:
+        return None
+    return [round(x, 4) for x in auc_interval(labels[keep], scores[keep])]
+
+
 def rates(labels, scores, threshold: float) -> dict[str, float | int | None]:
     labels, scores = np.asarray(labels), np.asarray(scores, np.float64)
     keep = np.isfinite(scores)
@@ -148,7 +158,7 @@ def summarise(items: list[Item], lab: Lab) -> dict:
     for fam, members in sorted(families.items()):
         labels, scores = [i.label for i in members], [i.score for i in members]
         out["families"][fam] = {
-            "auc": auc_or_none(labels, scores), "n": len(members),
+            "auc": auc_or_none(labels, scores), "auc_ci95": auc_ci95_or_none(labels, scores), "n": len(members),
             "no_face": sum(1 for i in members if not np.isfinite(i.score)),
             "mean_score_real": _mean([s for l, s in zip(labels, scores) if l == 0]),
             "mean_score_fake": _mean([s for l, s in zip(labels, scores) if l == 1]),

@@ -12,10 +12,12 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from core.config import ROOT, model_path
 from core.engine.detector import load_detector
 from core.engine.video_decision import DEFAULT_AGGREGATION, MAIN_FACE_RATIO
-from core.labs.roc import FAMILY_SEPARATOR
+from core.labs.roc import FAMILY_SEPARATOR, auc_interval, load_eval_scores
 from core.training.ablation import load_rows, render_table
 
 CARD_JSON = ROOT / "models" / "model_card.json"
@@ -103,7 +105,23 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
         for key in MEASURED_KEYS:
             if key not in card and key in previous:
                 card[key] = previous[key]
+        if not eval_dir:
+            add_auc_intervals(card.get("families", {}), ROOT / "models" / "eval_scores.csv")
     return card
+
+
+def add_auc_intervals(families: dict[str, dict], scores_csv: Path) -> None:
+    """Give each family measured before ``evaluate`` wrote intervals its AUC's bootstrap 95% interval, from the
+    same model's scores file (its ``families`` column says which items each family compared)."""
+    missing = [f for f, v in families.items() if v.get("auc") is not None and "auc_ci95" not in v]
+    if not missing or not scores_csv.exists():
+        return
+    data = load_eval_scores(scores_csv)
+    for fam in missing:
+        keep = np.array([fam in src for src in data.sources() or []], bool)
+        sub = data.select(keep) if keep.size else None
+        if sub is not None and 0 < sub.labels.sum() < len(sub):
+            families[fam]["auc_ci95"] = [round(x, 4) for x in auc_interval(sub.labels, sub.scores)]
 
 
 def wilson_interval(k: int, n: int) -> tuple[float, float]:
@@ -167,11 +185,14 @@ def render_markdown(card: dict) -> str:
             "(n/a where only one class is present). The overall image AUC mixes fakes this detector is built for "
             "(face swaps) with ones it is not (fully generated faces): read the rows per family.",
             "",
-            "| family | items | AUC | mean score real | mean score fake | false alarms at threshold | fakes caught |",
-            "|---|---|---|---|---|---|---|",
+            "| family | items | AUC | AUC 95% interval | mean score real | mean score fake | false alarms at threshold "
+            "| fakes caught |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for fam, f in card.get("families", {}).items():
-            lines.append(f"| {fam} | {f['n']} | {_fmt(f['auc'])} | {_fmt(f['mean_score_real'])} | "
+            ci = f.get("auc_ci95")
+            lines.append(f"| {fam} | {f['n']} | {_fmt(f['auc'])} | {f'{ci[0]:.2f}–{ci[1]:.2f}' if ci else 'n/a'} | "
+                         f"{_fmt(f['mean_score_real'])} | "
                          f"{_fmt(f['mean_score_fake'])} | {_fmt(f.get('fpr'), True)} | {_fmt(f.get('tpr'), True)} |")
         lines += ["", "Fully generated faces (StyleGAN2) are a different kind of fake with no blending boundary: "
                   "this detector is not built for them (see the Spectrum lab for a separate, frequency-based check)."]
@@ -264,6 +285,16 @@ def _ablation_section(card: dict) -> list[str]:
                   "FF++ columns are video-level AUC on `dev-eval/ffpp-c23` (each method's fakes against all 14 "
                   "originals); DFDC columns are the 2,000 `dev-eval/dfdc-faces` crops; *flagged* means read as "
                   "*likely manipulated*. Empty cells were not measured for that row.", "", *render_table(rows)]
+        ffpp = [f for name, f in card.get("families", {}).items()
+                if name.startswith("FF++ c23") and name.endswith("(video)") and f.get("auc_ci95")]
+        widths = [f["auc_ci95"][1] - f["auc_ci95"][0] for f in ffpp]
+        if widths:
+            fakes = "–".join(str(n) for n in sorted({min(f["n_fake"] for f in ffpp), max(f["n_fake"] for f in ffpp)}))
+            lines += ["", f"Each FF++ cell compares {fakes} fake videos with {max(f['n_real'] for f in ffpp)} real ones, "
+                          "so it moves a lot by chance: for "
+                          f"the shipped model their 95% intervals are {min(widths):.2f}–{max(widths):.2f} wide (per-family "
+                          "table above). A difference between two rows smaller than that is not evidence that a change "
+                          "helped or hurt."]
     return lines
 
 

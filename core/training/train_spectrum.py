@@ -27,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 from core.config import ROOT
 from core.engine.media import IMAGE_EXTENSIONS, load_image
+from core.labs.roc import auc_interval
 from core.labs.spectrum import BANDS, N_BINS, SIZE, SpectrumModel, auc_in_words, band_of, power_spectrum
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dev-eval" / "gan"
@@ -57,18 +58,6 @@ def make_classifier(seed: int) -> GridSearchCV:
                      ("lr", LogisticRegression(class_weight="balanced", solver="liblinear", max_iter=10_000))])
     return GridSearchCV(pipe, {"lr__C": list(C_GRID)}, scoring="roc_auc",
                         cv=StratifiedKFold(5, shuffle=True, random_state=seed))
-
-
-def bootstrap_auc_ci(y: np.ndarray, p: np.ndarray, seed: int, n: int = 2000) -> tuple[float, float]:
-    """95% percentile interval of the AUC over stratified bootstrap resamples of a test set."""
-    rng = np.random.default_rng(seed)
-    pos, neg = p[y == 1], p[y == 0]
-    # AUC = share of (fake, real) pairs ranked correctly, ties half: resampling picks rows/columns of this table.
-    wins = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
-    aucs = [wins[np.ix_(rng.integers(0, len(pos), len(pos)), rng.integers(0, len(neg), len(neg)))].mean()
-            for _ in range(n)]
-    lo, hi = np.percentile(aucs, [2.5, 97.5])
-    return float(lo), float(hi)
 
 
 def export(search: GridSearchCV, X: np.ndarray, y: np.ndarray, metrics: dict, data: dict, notes: str) -> SpectrumModel:
@@ -122,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
     search = make_classifier(args.seed).fit(X[idx_train], y[idx_train])
     p_test = search.predict_proba(X[idx_test])[:, 1]
     held_out = float(roc_auc_score(y[idx_test], p_test))
-    ci = bootstrap_auc_ci(y[idx_test], p_test, args.seed)
+    ci = auc_interval(y[idx_test], p_test, args.seed)
     # Nested CV over every image: C is re-chosen inside each outer training fold, so no fold sees its test images.
     cv_scores = cross_val_score(make_classifier(args.seed), X, y, scoring="roc_auc",
                                 cv=StratifiedKFold(5, shuffle=True, random_state=args.seed + 1))
