@@ -23,6 +23,8 @@ def test_every_measured_family_is_listed_with_its_own_number():
         line = next(line for line in lines if line.kind == name)
         assert line.value == fam["auc"] and f"{round(100 * fam['auc'])} of 100 pairs" in line.figure
         assert line.level == auc_level(fam["auc"])
+        lo, hi = fam["auc_ci95"]  # the shipped card has every family's interval
+        assert (f"likely between {round(100 * lo)} and {round(100 * hi)}" in line.figure) == (hi - lo >= 0.10)
 
 
 def test_levels_and_order_put_the_weakest_kind_first():

@@ -25,6 +25,9 @@ LEVELS = {  # AUC from … → plain reading; ordered from best to worst
 }
 
 
+WIDE_INTERVAL = 0.10  # an AUC's 95% interval at least this wide is worth a sentence beside it
+
+
 @dataclass(frozen=True)
 class TrustLine:
     """One kind of input and how the detector did on it.
@@ -60,7 +63,11 @@ def trust_lines(card: dict | None) -> list[TrustLine]:
         auc = fam.get("auc")
         if auc is None:
             continue
-        lines.append(TrustLine(name, f"{_pairs(auc)}; measured on {fam.get('n', 0)} items", auc_level(auc), auc))
+        figure = f"{_pairs(auc)}; measured on {fam.get('n', 0)} items"
+        ci = fam.get("auc_ci95")
+        if ci and ci[1] - ci[0] >= WIDE_INTERVAL:  # few items: say how far chance alone could move the figure
+            figure += f", so the true figure is likely between {round(100 * ci[0])} and {round(100 * ci[1])}"
+        lines.append(TrustLine(name, figure, auc_level(auc), auc))
     for name, fam in (card.get("families") or {}).items():
         fpr, n_real = fam.get("fpr"), fam.get("n_real") or 0
         if fpr is not None and n_real >= 100 and "crops" in name.lower():
