@@ -74,7 +74,10 @@ def test_train_resumes_from_its_checkpoint_and_exports_a_loadable_detector(tmp_p
     assert (tmp_path / "runs" / "cache" / "detections_faces.npz").exists()  # detections are cached
 
     (run / "best.pt").unlink()  # as when a committed training state is copied into a fresh run folder
+    started = json.loads((run / "config.json").read_text())
+    (run / "config.json").write_text(json.dumps({**started, "init": "earlier.safetensors"}))  # as a fine-tune's
     train(TrainConfig(steps=4, **cfg), minutes=None)  # picks up at step 2
+    assert json.loads((run / "config.json").read_text())["init"] == "earlier.safetensors"  # history kept
     assert torch.load(run / "best.pt", weights_only=True)["step"] == 4  # a new best-checkpoint search
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [2, 4]

@@ -105,8 +105,9 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
         for key in MEASURED_KEYS:
             if key not in card and key in previous:
                 card[key] = previous[key]
-        if not eval_dir:
-            add_auc_intervals(card.get("families", {}), ROOT / "models" / "eval_scores.csv")
+    scores = eval_dir / "scores.csv" if eval_dir else ROOT / "models" / "eval_scores.csv"
+    if eval_dir or (previous and previous.get("version") == card["version"]):  # scores of this very model
+        add_auc_intervals(card.get("families", {}), scores)
     return card
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -233,6 +233,9 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
         if not (run / "best.pt").exists():  # resumed from a copied state: the best-checkpoint search starts anew
             best_auc = 0.0
         print(f"resuming at step {start} (best val AUC so far {best_auc:.4f})", flush=True)
+        saved = run / "config.json"
+        if not cfg.init and saved.exists():  # where the run started is its history, not an option of the resume
+            cfg = replace(cfg, init=json.loads(saved.read_text()).get("init", ""))
     (run / "config.json").write_text(json.dumps({**asdict(cfg), "data_summary": summary}, indent=2))
     meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width)
     loss_fn = nn.BCEWithLogitsLoss()
