@@ -4,18 +4,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.classroom.lessons import shift_headings
 from ui.resources import get_lab
-
-
-def _under_title(markdown: str) -> str:
-    """The card's headings one level down (its title becomes an h2 beside "Privacy"), so screen readers meet
-    them in order under this page's title."""
-    out, fenced = [], False
-    for line in markdown.splitlines():
-        fenced ^= line.startswith("```")
-        out.append("#" + line if line.startswith("#") and not fenced else line)
-    return "\n".join(out)
-
 
 st.title(":material/lock: Privacy & model")
 st.info(
@@ -51,6 +41,6 @@ if not lab.trained:
     st.warning("No trained detector is installed: scores are from an untrained network and mean nothing.")
 card = Path(__file__).resolve().parent.parent / "models" / "MODEL_CARD.md"
 if card.exists():
-    st.markdown(_under_title(card.read_text(encoding="utf-8")))
+    st.markdown(shift_headings(card.read_text(encoding="utf-8"), 1))  # its title under this page's
 else:
     st.info("The model card (models/MODEL_CARD.md) is not present.")

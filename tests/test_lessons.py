@@ -492,3 +492,13 @@ def test_page_renders_every_lesson_of_the_classroom_track():
         assert not at.exception, lid
         assert at.header[0].value == course.lessons[lid].title
         assert "{{" not in " ".join(m.value for m in at.markdown), lid
+
+
+def test_shift_headings_leaves_code_blocks_alone():
+    """A shell comment inside a fenced block is code, not a heading (the model card's retrain commands)."""
+    from core.classroom.lessons import shift_headings
+
+    text = "# Title\n## Part\n```bash\n# rerun to resume\npython x\n```\n## Next\n####### not a heading\n"
+    assert shift_headings(text, 1) == ("## Title\n### Part\n```bash\n# rerun to resume\npython x\n```\n"
+                                      "### Next\n####### not a heading\n")
+    assert shift_headings("##### Deep\n", 3) == "###### Deep\n"  # at most h6

@@ -593,8 +593,12 @@ def rewrite_lesson_links(text: str, course: Course, anchor: bool = False, track:
 
 
 def shift_headings(text: str, levels: int) -> str:
-    """Demote Markdown ``#`` headings by ``levels`` (at most h6), so a lesson's sections sit below its title."""
-    return re.sub(r"^(#{1,6})(?=\s)", lambda m: "#" * min(6, len(m.group(1)) + levels), text, flags=re.M)
+    """Demote Markdown ``#`` headings by ``levels`` (at most h6), so a document's sections sit below the page's
+    title; lines inside ``` fences are code (a shell comment is not a heading) and stay as they are."""
+    parts = re.split(r"(^```.*?^```[^\n]*$)", text, flags=re.M | re.S)  # odd indices: fenced blocks
+    return "".join(part if i % 2 else
+                   re.sub(r"^(#{1,6})(?=\s)", lambda m: "#" * min(6, len(m.group(1)) + levels), part, flags=re.M)
+                   for i, part in enumerate(parts))
 
 
 def lesson_markdown(lesson: Lesson, course: Course, card: Mapping[str, Any] | None, heading_shift: int = 0) -> str:

@@ -105,9 +105,10 @@ def build_card(model: Path, eval_dir: Path | None, fairness_dir: Path | None, be
         for key in MEASURED_KEYS:
             if key not in card and key in previous:
                 card[key] = previous[key]
-    scores = eval_dir / "scores.csv" if eval_dir else ROOT / "models" / "eval_scores.csv"
-    if eval_dir or (previous and previous.get("version") == card["version"]):  # scores of this very model
-        add_auc_intervals(card.get("families", {}), scores)
+    if eval_dir:
+        add_auc_intervals(card.get("families", {}), eval_dir / "scores.csv")
+    elif previous and previous.get("version") == card["version"]:  # the shipped scores are this very model's
+        add_auc_intervals(card.get("families", {}), ROOT / "models" / "eval_scores.csv")
     return card
 
 
@@ -118,10 +119,12 @@ def add_auc_intervals(families: dict[str, dict], scores_csv: Path) -> None:
     if not missing or not scores_csv.exists():
         return
     data = load_eval_scores(scores_csv)
+    sources = data.sources()
+    if sources is None:  # the file names no families or kinds: nothing to match them with
+        return
     for fam in missing:
-        keep = np.array([fam in src for src in data.sources() or []], bool)
-        sub = data.select(keep) if keep.size else None
-        if sub is not None and 0 < sub.labels.sum() < len(sub):
+        sub = data.select(np.array([fam in src for src in sources], bool))
+        if 0 < sub.labels.sum() < len(sub):
             families[fam]["auc_ci95"] = [round(x, 4) for x in auc_interval(sub.labels, sub.scores)]
 
 
