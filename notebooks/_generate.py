@@ -477,7 +477,7 @@ if len(train_idx) == 0 or len(val_idx) == 0:
 rng = np.random.default_rng([SEED, 10**6])  # not a seed the training stream uses
 val_pairs = [make_pair(windows[i], boxes[i], landmarks[i], rng, cfg)
              for i in np.resize(val_idx, VAL_PAIRS)]
-x_val = np.stack([real for real, _ in val_pairs] + [fake for _, fake in val_pairs])
+x_val = np.stack([real for real, _, _ in val_pairs] + [fake for _, fake, _ in val_pairs])
 y_val = np.r_[np.zeros(len(val_pairs)), np.ones(len(val_pairs))].astype(np.float32)
 print(f"training on {len(train_idx)} faces, validating on {len(x_val)} crops ({len(val_idx)} faces)")
 
@@ -509,7 +509,7 @@ fig, (ax_loss, ax_auc) = plt.subplots(1, 2, figsize=(11, 3.6))
 handle = display(fig, display_id=True)
 plt.close(fig)
 model.train()
-for step, x, y in tqdm(stream, total=STEPS, desc="training"):
+for step, x, y, _ in tqdm(stream, total=STEPS, desc="training"):
     loss = loss_fn(model(to_input(x, "cpu"))[:, 0], y)
     optimiser.zero_grad(set_to_none=True)
     loss.backward()

@@ -11,9 +11,9 @@ import cv2
 import numpy as np
 import torch
 
-from core.engine.detector import load_detector
+from core.engine.detector import BlendNet, load_detector
 from core.training.datasets import FacePool
-from core.training.train import PairStream, TrainConfig, export, person_split, train
+from core.training.train import PairStream, TrainConfig, _init_weights, export, person_split, train
 
 pytestmark = [pytest.mark.slow]
 
@@ -38,14 +38,17 @@ def test_a_batch_depends_only_on_seed_and_step(grace, astronaut):
     pool = FacePool([grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces]),
                     np.array(["grace", "eileen"]))
     cfg = TrainConfig(steps=4, batch=4)
-    from_start = {step: (x, y) for step, x, y in PairStream([pool], cfg, start=0)}
-    resumed = {step: (x, y) for step, x, y in PairStream([pool], cfg, start=2)}
+    from_start = {step: (x, y, seam) for step, x, y, seam in PairStream([pool], cfg, start=0)}
+    resumed = {step: (x, y, seam) for step, x, y, seam in PairStream([pool], cfg, start=2)}
     assert sorted(from_start) == [0, 1, 2, 3] and sorted(resumed) == [2, 3]
     for step in (2, 3):
         torch.testing.assert_close(from_start[step][0], resumed[step][0], rtol=0, atol=0)
-    x, y = from_start[0]
+    x, y, seam = from_start[0]
     assert x.shape == (4, 128, 128, 3) and x.dtype == torch.uint8
     assert y.tolist() == [0, 0, 1, 1]  # real faces first, then their self-blends
+    # Seam targets: none on real crops; on each fake a blending boundary somewhere in the crop.
+    assert seam.shape == (4, 16, 16) and seam.dtype == torch.float32
+    assert seam[:2].abs().sum() == 0 and (seam[2:].amax(dim=(1, 2)) > 0.5).all()
     assert not torch.equal(from_start[0][0], from_start[1][0])
 
 
@@ -92,3 +95,20 @@ def test_train_resumes_from_its_checkpoint_and_exports_a_loadable_detector(tmp_p
     assert det.trained and det.meta.version == meta.version and det.meta.version.startswith("sbi-128px-step")
     assert 0 <= det.meta.likely_real_below <= det.meta.likely_manipulated_from <= 1
     assert det.meta.training["val_people"] == summary["val_people"]
+
+    # A seam-head fine-tune from that detector: the backbone starts from its weights, the new head at random,
+    # and the exported checkpoint carries the head and says so.
+    seam_run = tmp_path / "runs" / "seam"
+    seam_cfg = {**cfg, "run": str(seam_run), "seam_weight": 1.0, "init": str(tmp_path / "d.safetensors")}
+    start = BlendNet(seam_head=True)
+    _init_weights(start, seam_cfg["init"])
+    base = det.model.state_dict()
+    assert all(torch.equal(v, base[k]) for k, v in start.state_dict().items() if not k.startswith("seam_head."))
+    train(TrainConfig(steps=2, **seam_cfg), minutes=None)
+    export(TrainConfig(**seam_cfg), tmp_path / "s.safetensors")
+    seam_det = load_detector(tmp_path / "s.safetensors", device="cpu")
+    assert seam_det.meta.seam_head and "-seam-step" in seam_det.meta.version
+    logits, seam = seam_det.model.forward_with_seam(torch.rand(2, 3, 128, 128))
+    assert logits.shape == (2, 1) and seam.shape == (2, 1, 16, 16)
+    with pytest.raises(ValueError, match="does not fit"):
+        _init_weights(BlendNet(width=16), seam_cfg["init"])

@@ -57,9 +57,13 @@ class BlendNet(nn.Module):
 
     Full resolution for the first layer (blending traces are fine detail), then four residual stages
     down to S/16. ``last_block`` is the layer Grad-CAM explains.
+
+    ``seam_head``: a second, dense output on the S/8 feature map that predicts where a blending boundary is
+    (Face X-ray, Li et al., CVPR 2020): :meth:`forward_with_seam`. ``forward`` returns the logit only, so
+    explanations and attacks see one output either way.
     """
 
-    def __init__(self, width: int = 32):
+    def __init__(self, width: int = 32, seam_head: bool = False):
         super().__init__()
         w = width
         self.register_buffer("mean", torch.tensor([0.5, 0.5, 0.5]).view(1, 3, 1, 1))
@@ -72,11 +76,24 @@ class BlendNet(nn.Module):
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.dropout = nn.Dropout(0.2)
         self.fc = nn.Linear(8 * w, 1)
+        self.seam_head = (nn.Sequential(_conv_bn(4 * w, w), nn.Conv2d(w, 1, 1)) if seam_head else None)
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - self.mean) / self.std
+        return self.layer3(self.layer2(self.layer1(self.stem(x))))
+
+    def _classify(self, mid: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.dropout(torch.flatten(self.pool(self.last_block(mid)), 1)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = (x - self.mean) / self.std
-        x = self.last_block(self.layer3(self.layer2(self.layer1(self.stem(x)))))
-        return self.fc(self.dropout(torch.flatten(self.pool(x), 1)))
+        return self._classify(self._features(x))
+
+    def forward_with_seam(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(N, 1) logits and (N, 1, S/8, S/8) seam logits (sigmoid: chance a blending boundary passes there)."""
+        if self.seam_head is None:
+            raise ValueError("this network has no seam head")
+        mid = self._features(x)
+        return self._classify(mid), self.seam_head(mid)
 
 
 @dataclass
@@ -86,6 +103,7 @@ class DetectorMeta:
     input_size: int = 128
     margin: float = 0.5
     width: int = 32
+    seam_head: bool = False
     temperature: float = 1.0
     likely_real_below: float = 0.3
     likely_manipulated_from: float = 0.7
@@ -204,7 +222,7 @@ def load_detector(path: str | Path, device: str | None = None) -> Detector:
         payload = torch.load(str(path), map_location="cpu", weights_only=True)
         meta = DetectorMeta.from_json(payload["meta"])
         state = payload["model"]
-    model = BlendNet(width=meta.width)
+    model = BlendNet(width=meta.width, seam_head=meta.seam_head)
     model.load_state_dict(state)
     model = model.to(memory_format=torch.channels_last)
     return Detector(model, meta, device)

@@ -57,6 +57,9 @@ class TrainConfig:
     video_fraction: float = 0.5  # share of each batch drawn from video faces when video_data is set
     frames_per_video: int = 50
     codec_p: float = 0.0  # chance of an H.264 round trip per crop (see core.training.augment.degrade)
+    # Weight of the seam head's loss (Face X-ray's blending-boundary map, per-pixel BCE) beside the classification
+    # loss; 0 = no seam head. Dense supervision: every pixel of every fake says where the blend edge is.
+    seam_weight: float = 0.0
     init: str = ""  # start a new run from these weights (a .safetensors detector or a .pt state) with a fresh schedule
 
     @classmethod
@@ -69,28 +72,40 @@ class TrainConfig:
 # ------------------------------------------------------------------------------------------ data
 
 
+def seam_target(mask: np.ndarray, size: int) -> np.ndarray:
+    """Face X-ray's blending boundary ``4·M·(1−M)`` of an (S, S) float32 blend mask, averaged down to
+    (size, size) float32 in [0, 1]: 1 where source and target mix half and half, 0 where either is untouched."""
+    boundary = 4.0 * mask * (1.0 - mask)
+    return cv2.resize(boundary, (size, size), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
 def make_pair(img, box, lm, rng, cfg: TrainConfig, augment: bool = True):
-    """One real crop and its self-blended fake, framed identically by the app's crop function."""
+    """One real crop, its self-blended fake (framed identically by the app's crop function) and the fake's
+    blending boundary: ``(real, fake, seam)``, two (S, S, 3) uint8 crops and (S/8, S/8) float32 in [0, 1]."""
     if augment and rng.random() < cfg.tight_crop_p:
         img, box, lm = tighten(img, box, lm, rng)
-    fake = self_blend(img, lm, rng).fake
+    blend = self_blend(img, lm, rng)
+    fake = blend.fake
     if augment:  # detector boxes wobble from frame to frame
         bw = box[2] - box[0]
         box = box + rng.normal(0, cfg.box_jitter * bw, 4).astype(np.float32)
         lm = lm + rng.normal(0, cfg.landmark_jitter * bw, lm.shape).astype(np.float32)
     real_c, _ = crop_face(img, box, lm, cfg.input_size, cfg.margin)
     fake_c, _ = crop_face(fake, box, lm, cfg.input_size, cfg.margin)
+    mask_c, _ = crop_face(blend.mask, box, lm, cfg.input_size, cfg.margin)  # same framing as the fake
     if augment:
         if rng.random() < 0.5:
-            real_c, fake_c = real_c[:, ::-1], fake_c[:, ::-1]
+            real_c, fake_c, mask_c = real_c[:, ::-1], fake_c[:, ::-1], mask_c[:, ::-1]
         real_c, fake_c = degrade(real_c, rng, cfg.codec_p), degrade(fake_c, rng, cfg.codec_p)
-    return np.ascontiguousarray(real_c), np.ascontiguousarray(fake_c)
+    seam = seam_target(np.ascontiguousarray(mask_c), cfg.input_size // 8)
+    return np.ascontiguousarray(real_c), np.ascontiguousarray(fake_c), seam
 
 
 class PairStream(torch.utils.data.IterableDataset):
-    """Batches for steps start..steps-1; batch k depends only on (seed, k).
+    """Batches ``(step, x, y, seam)`` for steps start..steps-1; batch k depends only on (seed, k).
 
-    ``pools``: the face pools to draw from and ``weights`` the share of each batch each one gives (one pool:
+    x: (B, S, S, 3) uint8 crops; y: (B,) float32 labels (1 = fake); seam: (B, S/8, S/8) float32 blending-boundary
+    targets (zero for real crops). ``pools``: the face pools to draw from and ``weights`` the share of each batch each one gives (one pool:
     every face from it). Half of a batch is real crops, the other half their self-blends, in that order.
     """
 
@@ -114,7 +129,8 @@ class PairStream(torch.utils.data.IterableDataset):
             pairs = [make_pair(p.images[i], p.boxes[i], p.landmarks[i], rng, self.cfg) for p, i in picks]
             x = np.stack([p[0] for p in pairs] + [p[1] for p in pairs])
             y = np.concatenate([np.zeros(half), np.ones(half)]).astype(np.float32)
-            yield step, torch.from_numpy(x), torch.from_numpy(y)
+            seam = np.stack([np.zeros_like(p[2]) for p in pairs] + [p[2] for p in pairs])
+            yield step, torch.from_numpy(x), torch.from_numpy(y), torch.from_numpy(seam)
 
 
 def validation_set(pool: FacePool, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -183,15 +199,23 @@ def _batch_weights(cfg: TrainConfig, pools: list[FacePool]) -> list[float]:
 
 
 def _init_weights(model: nn.Module, path: str) -> None:
-    """Start from trained weights: a shipped detector (.safetensors) or a training state / best.pt (.pt)."""
+    """Start from trained weights: a shipped detector (.safetensors) or a training state / best.pt (.pt).
+
+    A seam head the starting weights lack starts from random weights; any other mismatch is an error."""
     if path.endswith(".safetensors"):
-        model.load_state_dict(load_detector(path, device="cpu").model.state_dict())
-        return
-    ck = torch.load(path, map_location="cpu", weights_only=True)
-    state = ck.get("ema", ck.get("model"))
-    if "ema" in ck:  # AveragedModel's state: "module."-prefixed weights plus a counter
-        state = {k.removeprefix("module."): v for k, v in state.items() if k.startswith("module.")}
-    model.load_state_dict(state)
+        state = load_detector(path, device="cpu").model.state_dict()
+    else:
+        ck = torch.load(path, map_location="cpu", weights_only=True)
+        state = ck.get("ema", ck.get("model"))
+        if "ema" in ck:  # AveragedModel's state: "module."-prefixed weights plus a counter
+            state = {k.removeprefix("module."): v for k, v in state.items() if k.startswith("module.")}
+    try:
+        missing, unexpected = model.load_state_dict(state, strict=False)
+    except RuntimeError as e:  # same names, other shapes (another width)
+        raise ValueError(f"{path} does not fit this network: {str(e).splitlines()[-1].strip()}") from None
+    missing = [k for k in missing if not k.startswith("seam_head.")]
+    if missing or unexpected:
+        raise ValueError(f"{path} does not fit this network: missing {missing[:5]}, unexpected {unexpected[:5]}")
 
 
 def train(cfg: TrainConfig, minutes: float | None) -> Path:
@@ -204,7 +228,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
     cv2.setNumThreads(1)
     train_pools, val_pool, summary = load_split(cfg)
     x_val, y_val = validation_set(val_pool, cfg)
-    model = BlendNet(cfg.width)
+    model = BlendNet(cfg.width, seam_head=cfg.seam_weight > 0)
     if cfg.init and not (run / "last.pt").exists():
         _init_weights(model, cfg.init)
     model = model.to(device).to(memory_format=torch.channels_last)
@@ -237,7 +261,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
         if not cfg.init and saved.exists():  # where the run started is its history, not an option of the resume
             cfg = replace(cfg, init=json.loads(saved.read_text()).get("init", ""))
     (run / "config.json").write_text(json.dumps({**asdict(cfg), "data_summary": summary}, indent=2))
-    meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width)
+    meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_weight > 0)
     loss_fn = nn.BCEWithLogitsLoss()
     stream = PairStream(train_pools, cfg, start, _batch_weights(cfg, train_pools))
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4,
@@ -258,9 +282,12 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
         (run / "last.tmp").replace(last)
 
     running = []
-    for step, x, y in loader:
-        logits = model(to_input(x, device))[:, 0]
-        loss = loss_fn(logits, y.to(device))
+    for step, x, y, seam in loader:
+        if cfg.seam_weight > 0:
+            logits, seam_logits = model.forward_with_seam(to_input(x, device))
+            loss = loss_fn(logits[:, 0], y.to(device)) + cfg.seam_weight * loss_fn(seam_logits[:, 0], seam.to(device))
+        else:
+            loss = loss_fn(model(to_input(x, device))[:, 0], y.to(device))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -304,7 +331,7 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     cfg = TrainConfig.from_run(run)
     device = "cpu"
     best = torch.load(run / "best.pt", map_location=device, weights_only=True)
-    model = BlendNet(cfg.width)
+    model = BlendNet(cfg.width, seam_head=cfg.seam_weight > 0)
     model.load_state_dict(best["model"])
     model = model.to(memory_format=torch.channels_last).eval()
     _, val_pool, summary = load_split(cfg)
@@ -321,15 +348,17 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     elapsed = next((r["elapsed_s"] for r in log if r["step"] == best["step"]),
                    max((r["elapsed_s"] for r in log), default=0.0))
     meta = DetectorMeta(
-        input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, temperature=temperature,
+        input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_weight > 0,
+        temperature=temperature,
         likely_real_below=round(t_low, 4), likely_manipulated_from=round(t_high, 4), trained=True,
-        version=f"sbi-{cfg.input_size}px-{'video-' if cfg.video_data else ''}step{best['step']}",
+        version=(f"sbi-{cfg.input_size}px-{'video-' if cfg.video_data else ''}{'seam-' if cfg.seam_weight > 0 else ''}"
+                 f"step{best['step']}"),
         training={**summary, "method": "self-blended images (Shiohara & Yamasaki, CVPR 2022)",
                   "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
                   "train_minutes": round(elapsed / 60, 1),
                   "recipe": {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction", "lr",
-                                                          "box_jitter", "landmark_jitter")
+                                                          "box_jitter", "landmark_jitter", "seam_weight")
                              } | {"initialised_from": Path(cfg.init).name if cfg.init else None},
                   "hardware": "cuda" if torch.cuda.is_available() else "2-core CPU",
                   "val_fpr_at_high": float(np.mean(p[y_val == 0] >= t_high)),
@@ -361,6 +390,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="s.d. of the face-box shift, as a fraction of the box width")
     ap.add_argument("--landmark-jitter", type=float, default=TrainConfig.landmark_jitter,
                     help="s.d. of the landmark shift, as a fraction of the box width")
+    ap.add_argument("--seam-weight", type=float, default=TrainConfig.seam_weight,
+                    help="weight of the blending-boundary (seam) head's loss; 0 = no seam head")
     ap.add_argument("--init", default="", help="start from these weights (.safetensors or .pt) with a fresh schedule")
     ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every, help="validate and checkpoint every N steps")
     ap.add_argument("--export", type=Path, default=None, help="calibrate the run's best checkpoint and write it here")
@@ -370,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                       video_data=args.video_data, video_fraction=args.video_fraction, codec_p=args.codec_p,
                       input_size=args.input_size, margin=args.margin, init=args.init, eval_every=args.eval_every,
-                      box_jitter=args.box_jitter, landmark_jitter=args.landmark_jitter)
+                      box_jitter=args.box_jitter, landmark_jitter=args.landmark_jitter, seam_weight=args.seam_weight)
     if args.export:
         export(cfg, args.export)
     else:
