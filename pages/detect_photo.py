@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.engine.analysis import turn
+from core.engine.explain import overlay
 from core.engine.faces import shrink_to_longest
 from core.engine.verdict import Verdict, score_points
 from ui.draw import draw_faces
@@ -18,7 +19,7 @@ from ui.pages import EXPLAIN
 from ui.results import SessionResults, digest
 from ui.resources import get_lab, untrained_warning
 from ui.trust import trust_panel
-from ui.verdict import HEATMAP_READING, reading, score_gauge, score_meaning, shade_bands, verdict_box
+from ui.verdict import HEATMAP_READING, SEAM_READING, reading, score_gauge, score_meaning, shade_bands, verdict_box
 
 KEY = "detect_photo"
 RESULTS = SessionResults(f"{KEY}_result", max_entries=1)  # this session's last analysis (kept across pages)
@@ -132,15 +133,21 @@ if chosen not in heatmaps:
     heatmaps[chosen] = run_job(lab.explain, face, "gradcam", label="Computing the heatmap…")
 send_last_face(face.crop, f"{result['name']}, face {chosen + 1}", face.fake_prob)
 
+seam = lab.seam_map(face)  # None unless the detector has a seam head
+
 st.header(f"Face {chosen + 1}")
 alpha = st.slider("Heatmap opacity", 0.0, 1.0, 0.5, 0.05, key=f"{KEY}_alpha")
-c1, c2, c3 = st.columns([1, 1, 1.3])
+c1, c2, *c_seam, c3 = st.columns([1, 1, 1, 1.3] if seam is not None else [1, 1, 1.3])
 with c1:
     st.image(face.crop, caption="what the detector sees", width="stretch",
              alt="the aligned face crop the detector scores")
 with c2:
     st.image(heatmaps[chosen].overlay(alpha), caption="Grad-CAM: where it looked", width="stretch",
              alt="Grad-CAM heatmap over the face crop: yellow = most evidence for manipulated")
+for c in c_seam:
+    c.image(overlay(face.crop, seam, alpha), caption=f"Seam map: where it thinks a blend edge is "
+            f"(strongest {score_points(float(seam.max()))} / 100)", width="stretch",
+            alt="seam map over the face crop: yellow = where the detector expects the edge of a pasted-in face")
 with c3:
     if len(faces) > 1:
         st.plotly_chart(score_gauge(face.fake_prob, meta), width="stretch", config={"displayModeBar": False},
@@ -149,5 +156,7 @@ with c3:
     st.caption(score_meaning(meta))
 trust_panel()
 st.markdown(HEATMAP_READING)
+if seam is not None:
+    st.markdown(SEAM_READING)
 if st.button("Compare explanation methods on this face →", key=f"{KEY}_to_explain"):
     st.switch_page(EXPLAIN)

@@ -28,7 +28,8 @@ def test_sample_shows_score_heatmap_and_reading(lab):
     text = _texts(at)
     assert "Found 1 face" in text
     assert len(at.get("plotly_chart")) == 1  # the gauge
-    assert _n_images(at) == 3  # annotated photo, crop, Grad-CAM overlay
+    # annotated photo, crop, Grad-CAM overlay (and the seam map when the detector has a seam head)
+    assert _n_images(at) == 3 + lab.detector.has_seam_head
     verdicts = ("likely real", "uncertain", "likely manipulated")
     assert any(v in md.value for md in at.markdown for v in verdicts)
     assert "where the model looked, not what is fake" in text
@@ -40,6 +41,27 @@ def test_sample_shows_score_heatmap_and_reading(lab):
     at.slider(key="detect_photo_alpha").set_value(1.0)
     _run(at)
     assert _last(at) is before
+
+
+def test_a_detector_with_a_seam_head_shows_its_map_beside_grad_cam(tmp_path, monkeypatch):
+    import torch
+
+    from core.engine.detector import BlendNet, Detector, DetectorMeta
+    from ui.resources import get_lab
+
+    torch.manual_seed(0)
+    Detector(BlendNet(seam_head=True), DetectorMeta(seam_head=True, trained=True, version="seam-test"), "cpu").save(
+        tmp_path / "seam.safetensors")
+    monkeypatch.setenv("LAB_MODEL_PATH", str(tmp_path / "seam.safetensors"))
+    get_lab.clear()
+    try:
+        at = _run(AppTest.from_file(PAGE))
+        assert _n_images(at) == 4  # annotated photo, crop, Grad-CAM, seam map
+        captions = [i.caption for img in at.get("image") for i in img.proto.imgs]
+        assert any(c.startswith("Seam map: where it thinks a blend edge is") for c in captions)
+        assert "How to read the seam map" in _texts(at)
+    finally:
+        get_lab.clear()  # the next test loads the shipped model again
 
 
 def test_upload_and_keep_result_when_the_input_goes(astronaut):

@@ -24,6 +24,25 @@ def test_save_load_round_trip_gives_identical_outputs(tmp_path):
     assert again.meta.version == "round-trip" and again.meta.temperature == 1.7
 
 
+def test_seam_head_round_trips_and_its_map_is_a_per_pixel_chance(tmp_path):
+    from core.engine.detector import Detector
+
+    torch.manual_seed(0)
+    det = Detector(BlendNet(seam_head=True), DetectorMeta(seam_head=True, version="seam"), "cpu")
+    det.save(tmp_path / "s.safetensors")
+    again = load_detector(tmp_path / "s.safetensors", device="cpu")
+    crops = np.random.default_rng(1).integers(0, 256, (3, 128, 128, 3), dtype=np.uint8)
+    maps = again.seam_maps(crops)
+    assert again.has_seam_head and maps.shape == (3, 128, 128) and maps.dtype == np.float32
+    assert 0 <= maps.min() and maps.max() <= 1 and np.ptp(maps) > 0
+    np.testing.assert_allclose(maps, det.seam_maps(crops), atol=1e-6)
+    np.testing.assert_array_equal(det.predict(crops), again.predict(crops))  # the score is unchanged by the head
+    plain = untrained_detector()
+    assert not plain.has_seam_head
+    with pytest.raises(ValueError, match="no seam head"):
+        plain.seam_maps(crops)
+
+
 class Payload:  # an object whose unpickling would run code
     def __reduce__(self):
         return (print, ("this must never run",))

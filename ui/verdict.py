@@ -103,6 +103,13 @@ HEATMAP_READING = (
     "**Explain** page runs that sanity check."
 )
 
+SEAM_READING = (
+    "**How to read the seam map.** This detector was also trained to draw where the edge of a pasted-in face runs "
+    "(the idea of *Face X-ray*): bright means it expects a blending boundary there. Unlike the heatmap it is not "
+    "stretched to its brightest spot, so a face in which it finds no seam stays dark. It is the network's guess, "
+    "learned from the lab's own self-blends, not a measurement."
+)
+
 
 def reading(prob: float, verdict: str, meta: DetectorMeta) -> str:
     """A short plain-language reading of one fake score."""

@@ -127,6 +127,16 @@ class Lab:
             raise ValueError("explain needs the face's crop at the detector's input size")
         return explain(self.detector, crop, method, **kwargs)
 
+    def seam_map(self, face: FaceResult | Face | np.ndarray) -> np.ndarray | None:
+        """Where the detector's seam head expects a blending boundary in one face crop: (S, S) float32 in [0, 1]
+        (see :meth:`Detector.seam_maps`); None when the loaded detector has no seam head."""
+        if not self.detector.has_seam_head:
+            return None
+        crop = face if isinstance(face, np.ndarray) else face.crop
+        if crop is None or crop.shape[:2] != (self.detector.input_size, self.detector.input_size):
+            raise ValueError("seam_map needs the face's crop at the detector's input size")
+        return self.detector.seam_maps(crop)[0]
+
     def score_crops(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities for ready-made (N, S, S, 3) uint8 crops."""
         return self.detector.predict(crops)

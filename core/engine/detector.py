@@ -183,6 +183,23 @@ class Detector:
                 out.append(self.calibrate(z).cpu().numpy())
         return np.concatenate(out).astype(np.float32)
 
+    @property
+    def has_seam_head(self) -> bool:
+        """True when the network also predicts where a blending boundary is (see :meth:`seam_maps`)."""
+        return self.model.seam_head is not None
+
+    def seam_maps(self, crops: np.ndarray) -> np.ndarray:
+        """The seam head's map of each crop: (N, S, S) float32 in [0, 1], the chance a blending boundary passes
+        each pixel (predicted on the S/8 grid, upsampled bilinearly). Not scaled to its peak: a face with no
+        seam stays dark. ValueError when the network has no seam head."""
+        if not self.has_seam_head:
+            raise ValueError("this detector has no seam head; retrain with --seam-weight to get one")
+        x = self.to_tensor(crops)
+        with self.lock, torch.inference_mode():
+            _, seam = self.model.forward_with_seam(x)
+            up = nn.functional.interpolate(seam, size=x.shape[-2:], mode="bilinear", align_corners=False)
+            return torch.sigmoid(up[:, 0]).float().cpu().numpy()
+
     def verdict(self, prob: float) -> Verdict:
         """The band a fake score falls in, from the checkpoint's calibrated thresholds."""
         return Verdict.of(prob, self.meta.likely_real_below, self.meta.likely_manipulated_from)
