@@ -122,20 +122,21 @@ class Lab:
         ``face`` is a scored :class:`FaceResult`, a :class:`Face` with a crop at the detector's size, or the
         (S, S, 3) uint8 crop itself. ``method`` is a key of :data:`core.engine.explain.METHODS`.
         """
-        crop = face if isinstance(face, np.ndarray) else face.crop
-        if crop is None or crop.shape[:2] != (self.detector.input_size, self.detector.input_size):
-            raise ValueError("explain needs the face's crop at the detector's input size")
-        return explain(self.detector, crop, method, **kwargs)
+        return explain(self.detector, self._crop(face, "explain"), method, **kwargs)
 
     def seam_map(self, face: FaceResult | Face | np.ndarray) -> np.ndarray | None:
         """Where the detector's seam head expects a blending boundary in one face crop: (S, S) float32 in [0, 1]
         (see :meth:`Detector.seam_maps`); None when the loaded detector has no seam head."""
         if not self.detector.has_seam_head:
             return None
+        return self.detector.seam_maps(self._crop(face, "seam_map"))[0]
+
+    def _crop(self, face: FaceResult | Face | np.ndarray, caller: str) -> np.ndarray:
+        """The (S, S, 3) crop of a scored face, a detected face or the crop itself, at the detector's input size."""
         crop = face if isinstance(face, np.ndarray) else face.crop
         if crop is None or crop.shape[:2] != (self.detector.input_size, self.detector.input_size):
-            raise ValueError("seam_map needs the face's crop at the detector's input size")
-        return self.detector.seam_maps(crop)[0]
+            raise ValueError(f"{caller} needs the face's crop at the detector's input size")
+        return crop
 
     def score_crops(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities for ready-made (N, S, S, 3) uint8 crops."""

@@ -62,6 +62,11 @@ class TrainConfig:
     seam_weight: float = 0.0
     init: str = ""  # start a new run from these weights (a .safetensors detector or a .pt state) with a fresh schedule
 
+    @property
+    def seam_head(self) -> bool:
+        """Whether the network trains (and ships) a seam head."""
+        return self.seam_weight > 0
+
     @classmethod
     def from_run(cls, run: str | Path) -> "TrainConfig":
         """The settings a run was trained with (its ``config.json``), so its split can be rebuilt."""
@@ -105,8 +110,9 @@ class PairStream(torch.utils.data.IterableDataset):
     """Batches ``(step, x, y, seam)`` for steps start..steps-1; batch k depends only on (seed, k).
 
     x: (B, S, S, 3) uint8 crops; y: (B,) float32 labels (1 = fake); seam: (B, S/8, S/8) float32 blending-boundary
-    targets (zero for real crops). ``pools``: the face pools to draw from and ``weights`` the share of each batch each one gives (one pool:
-    every face from it). Half of a batch is real crops, the other half their self-blends, in that order.
+    targets (zero for real crops). ``pools``: the face pools to draw from and ``weights`` the share of each batch
+    each one gives (one pool: every face from it). Half of a batch is real crops, the other half their
+    self-blends, in that order.
     """
 
     def __init__(self, pools: list[FacePool], cfg: TrainConfig, start: int, weights: list[float] | None = None):
@@ -228,7 +234,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
     cv2.setNumThreads(1)
     train_pools, val_pool, summary = load_split(cfg)
     x_val, y_val = validation_set(val_pool, cfg)
-    model = BlendNet(cfg.width, seam_head=cfg.seam_weight > 0)
+    model = BlendNet(cfg.width, seam_head=cfg.seam_head)
     if cfg.init and not (run / "last.pt").exists():
         _init_weights(model, cfg.init)
     model = model.to(device).to(memory_format=torch.channels_last)
@@ -261,7 +267,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
         if not cfg.init and saved.exists():  # where the run started is its history, not an option of the resume
             cfg = replace(cfg, init=json.loads(saved.read_text()).get("init", ""))
     (run / "config.json").write_text(json.dumps({**asdict(cfg), "data_summary": summary}, indent=2))
-    meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_weight > 0)
+    meta = DetectorMeta(input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_head)
     loss_fn = nn.BCEWithLogitsLoss()
     stream = PairStream(train_pools, cfg, start, _batch_weights(cfg, train_pools))
     loader = torch.utils.data.DataLoader(stream, batch_size=None, num_workers=1, prefetch_factor=4,
@@ -283,7 +289,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
 
     running = []
     for step, x, y, seam in loader:
-        if cfg.seam_weight > 0:
+        if cfg.seam_head:
             logits, seam_logits = model.forward_with_seam(to_input(x, device))
             loss = loss_fn(logits[:, 0], y.to(device)) + cfg.seam_weight * loss_fn(seam_logits[:, 0], seam.to(device))
         else:
@@ -331,7 +337,7 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     cfg = TrainConfig.from_run(run)
     device = "cpu"
     best = torch.load(run / "best.pt", map_location=device, weights_only=True)
-    model = BlendNet(cfg.width, seam_head=cfg.seam_weight > 0)
+    model = BlendNet(cfg.width, seam_head=cfg.seam_head)
     model.load_state_dict(best["model"])
     model = model.to(memory_format=torch.channels_last).eval()
     _, val_pool, summary = load_split(cfg)
@@ -348,10 +354,10 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     elapsed = next((r["elapsed_s"] for r in log if r["step"] == best["step"]),
                    max((r["elapsed_s"] for r in log), default=0.0))
     meta = DetectorMeta(
-        input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_weight > 0,
+        input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_head,
         temperature=temperature,
         likely_real_below=round(t_low, 4), likely_manipulated_from=round(t_high, 4), trained=True,
-        version=(f"sbi-{cfg.input_size}px-{'video-' if cfg.video_data else ''}{'seam-' if cfg.seam_weight > 0 else ''}"
+        version=(f"sbi-{cfg.input_size}px-{'video-' if cfg.video_data else ''}{'seam-' if cfg.seam_head else ''}"
                  f"step{best['step']}"),
         training={**summary, "method": "self-blended images (Shiohara & Yamasaki, CVPR 2022)",
                   "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
