@@ -1,5 +1,6 @@
 """Make-a-fake lab, self-blend generator (core.fakes.forge): determinism, mask, and where the fake differs."""
 
+import cv2
 import numpy as np
 import pytest
 
@@ -71,3 +72,27 @@ def test_forge_face_hull_scales_about_the_nose(grace_face):
     np.testing.assert_allclose(h2 - nose, (h1 - nose) * 1.5, rtol=1e-5, atol=1e-3)
     mask = face_mask((600, 512), lm, np.random.default_rng(0), deform=False)
     assert mask.shape == (600, 512) and 0 <= mask.min() and mask.max() <= 1
+
+
+def test_forge_paper_augment_alters_either_side_and_bends_the_mask(grace, grace_face):
+    lm = grace_face.landmarks
+    results = [self_blend(grace, lm, seed=s, paper_augment=True) for s in range(12)]
+    again = self_blend(grace, lm, seed=0, paper_augment=True)
+    np.testing.assert_array_equal(results[0].fake, again.fake)  # still deterministic per seed
+    # Half the time the original face sits inside an altered frame: the fake then differs outside the mask.
+    altered_target = [r for r in results if np.array_equal(r.source, grace)]
+    altered_source = [r for r in results if np.array_equal(r.target, grace)]
+    assert altered_target and altered_source and len(altered_target) + len(altered_source) == len(results)
+    for r in altered_target:
+        outside = r.mask == 0
+        assert (r.fake[outside] != grace[outside]).any()
+    # The elastic warp bends the outline: masks are no longer convex polygons.
+    concave = 0
+    for r in results:
+        hard = (r.mask > 0.5 * r.mask.max()).astype(np.uint8)
+        contour = max(cv2.findContours(hard, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)[0], key=len)
+        hull_area = cv2.contourArea(cv2.convexHull(contour))
+        concave += hull_area - hard.sum() > 0.01 * hull_area
+    assert concave >= 3
+    # Plain self-blends of the same seed are untouched by the option (the lab's seeded demos depend on it).
+    assert not np.array_equal(self_blend(grace, lm, seed=0).fake, results[0].fake)

@@ -68,9 +68,13 @@ def face_hull(landmarks: np.ndarray, scale: float = 1.0) -> np.ndarray:
 
 
 def face_mask(shape: tuple[int, int], landmarks: np.ndarray, rng: np.random.Generator,
-              scale: float = 1.0, deform: bool = True) -> np.ndarray:
+              scale: float = 1.0, deform: bool = True, elastic: bool = False) -> np.ndarray:
     """A soft (H, W) float32 blending mask in [0, 1] from the landmarks: hull, randomly deformed,
-    eroded or dilated, then blurred so the edge fades."""
+    eroded or dilated, then blurred so the edge fades.
+
+    ``elastic``: also warp the hull's outline with a smooth random displacement field, so the edge is not
+    always a convex polygon (the SBI paper's elastic mask deformation).
+    """
     h, w = shape
     hull = face_hull(landmarks, scale)
     face_size = float(np.linalg.norm(hull.max(0) - hull.min(0))) + 1.0
@@ -78,6 +82,8 @@ def face_mask(shape: tuple[int, int], landmarks: np.ndarray, rng: np.random.Gene
         hull = hull + rng.normal(0, 0.03 * face_size, hull.shape).astype(np.float32)
     mask = np.zeros((h, w), np.uint8)
     cv2.fillConvexPoly(mask, cv2.convexHull(np.round(hull).astype(np.int32)), 255)
+    if elastic:
+        mask = _elastic(mask, rng, amplitude=0.05 * face_size, cell=0.3 * face_size)
     if deform:
         k = int(rng.integers(1, max(2, int(0.06 * face_size))))
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
@@ -87,6 +93,26 @@ def face_mask(shape: tuple[int, int], landmarks: np.ndarray, rng: np.random.Gene
     # Blurring leaks outside the hull and weakens the inside: renormalise so the centre is fully source.
     peak = float(soft.max())
     return np.clip(soft / peak, 0, 1) if peak > 0 else soft
+
+
+def _elastic(mask: np.ndarray, rng: np.random.Generator, amplitude: float, cell: float) -> np.ndarray:
+    """Warp a (H, W) uint8 mask by a smooth random field of about ``amplitude`` pixels that changes direction
+    every ``cell`` pixels (elastic distortion, Simard et al., 2003)."""
+    h, w = mask.shape
+    gh, gw = max(2, round(h / cell)), max(2, round(w / cell))
+    # Random offsets on a coarse grid, upsampled bicubically: bends a few times along the face's outline.
+    field = [cv2.resize(rng.normal(0, amplitude, (gh, gw)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC)
+             for _ in range(2)]
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return cv2.remap(mask, gx + field[0], gy + field[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+def _downscale(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Shrink by 2–4× and scale back up: the lower resolution of a generated face pasted into a sharp frame."""
+    h, w = img.shape[:2]
+    f = float(rng.uniform(2.0, 4.0))
+    small = cv2.resize(img, (max(4, round(w / f)), max(4, round(h / f))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _color_jitter(img: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
@@ -122,11 +148,17 @@ def _shift_resize(img: np.ndarray, rng: np.random.Generator, shift_px: float) ->
 
 
 def self_blend(rgb: np.ndarray, landmarks: np.ndarray, seed: int | np.random.Generator = 0,
-               settings: ForgeSettings = ForgeSettings()) -> ForgeResult:
+               settings: ForgeSettings = ForgeSettings(), *, paper_augment: bool = False) -> ForgeResult:
     """Make a self-blended fake of one face.
 
     rgb: (H, W, 3) uint8 image containing the face; landmarks: (5, 2) in the same pixels.
     Deterministic for a given integer seed and settings.
+
+    ``paper_augment`` (training only) adds the rest of the SBI paper's recipe: half the time the source is
+    downscaled 2–4× instead of blurred or sharpened (a resolution mismatch), half the time the alteration
+    goes to the target instead of the source (the face is then the original inside an altered frame), the
+    mask is also warped elastically, and a blend of 0.25 is possible. Off by default, so every seeded fake
+    the lab shows stays as it was.
     """
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     face_size = float(np.ptp(np.asarray(landmarks, np.float32).reshape(5, 2), axis=0).max()) + 1.0
@@ -134,12 +166,20 @@ def self_blend(rgb: np.ndarray, landmarks: np.ndarray, seed: int | np.random.Gen
     sharpen = settings.blur_or_sharpen if settings.blur_or_sharpen is not None else bool(rng.random() < 0.5)
     shift = settings.shift_px if settings.shift_px is not None else float(rng.uniform(0.0, 0.04) * face_size)
     scale = settings.mask_scale if settings.mask_scale is not None else float(rng.uniform(0.8, 1.15))
-    blend = settings.blend if settings.blend is not None else float(rng.choice([0.5, 0.75, 1, 1]))
+    blends = [0.25, 0.5, 0.75, 1, 1, 1] if paper_augment else [0.5, 0.75, 1, 1]
+    blend = settings.blend if settings.blend is not None else float(rng.choice(blends))
 
-    # The target is always the untouched original, so the fake differs from it only under the mask.
-    target = rgb
-    source = _shift_resize(_blur_or_sharpen(_color_jitter(rgb, rng, strength), rng, sharpen), rng, shift)
-    mask = face_mask(rgb.shape[:2], landmarks, rng, scale=scale, deform=True) * float(blend)
+    # Without paper_augment the target is always the untouched original, so the fake differs from it only
+    # under the mask. (The order of random draws is part of every seeded demo: keep it.)
+    altered = _color_jitter(rgb, rng, strength)
+    if paper_augment and rng.random() < 0.5:
+        altered = _downscale(altered, rng)
+    else:
+        altered = _blur_or_sharpen(altered, rng, sharpen)
+    source, target = _shift_resize(altered, rng, shift), rgb
+    if paper_augment and rng.random() < 0.5:
+        source, target = target, source
+    mask = face_mask(rgb.shape[:2], landmarks, rng, scale=scale, deform=True, elastic=paper_augment) * float(blend)
     m3 = mask[..., None]
     fake = source.astype(np.float32) * m3 + target.astype(np.float32) * (1 - m3)
     return ForgeResult(source=source, target=target, mask=mask.astype(np.float32),

@@ -57,6 +57,8 @@ class TrainConfig:
     video_fraction: float = 0.5  # share of each batch drawn from video faces when video_data is set
     frames_per_video: int = 50
     codec_p: float = 0.0  # chance of an H.264 round trip per crop (see core.training.augment.degrade)
+    # The SBI paper's remaining source-target augmentations (see core.fakes.forge.self_blend's paper_augment).
+    paper_augment: bool = False
     # Weight of the seam head's loss (Face X-ray's blending-boundary map, per-pixel BCE) beside the classification
     # loss; 0 = no seam head. Dense supervision: every pixel of every fake says where the blend edge is.
     seam_weight: float = 0.0
@@ -89,7 +91,7 @@ def make_pair(img, box, lm, rng, cfg: TrainConfig, augment: bool = True):
     blending boundary: ``(real, fake, seam)``, two (S, S, 3) uint8 crops and (S/8, S/8) float32 in [0, 1]."""
     if augment and rng.random() < cfg.tight_crop_p:
         img, box, lm = tighten(img, box, lm, rng)
-    blend = self_blend(img, lm, rng)
+    blend = self_blend(img, lm, rng, paper_augment=cfg.paper_augment)
     fake = blend.fake
     if augment:  # detector boxes wobble from frame to frame
         bw = box[2] - box[0]
@@ -398,6 +400,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="s.d. of the landmark shift, as a fraction of the box width")
     ap.add_argument("--seam-weight", type=float, default=TrainConfig.seam_weight,
                     help="weight of the blending-boundary (seam) head's loss; 0 = no seam head")
+    ap.add_argument("--paper-augment", action="store_true",
+                    help="the SBI paper's remaining augmentations: downscaled source, altered target, elastic mask")
     ap.add_argument("--init", default="", help="start from these weights (.safetensors or .pt) with a fresh schedule")
     ap.add_argument("--eval-every", type=int, default=TrainConfig.eval_every, help="validate and checkpoint every N steps")
     ap.add_argument("--export", type=Path, default=None, help="calibrate the run's best checkpoint and write it here")
@@ -407,7 +411,8 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                       video_data=args.video_data, video_fraction=args.video_fraction, codec_p=args.codec_p,
                       input_size=args.input_size, margin=args.margin, init=args.init, eval_every=args.eval_every,
-                      box_jitter=args.box_jitter, landmark_jitter=args.landmark_jitter, seam_weight=args.seam_weight)
+                      box_jitter=args.box_jitter, landmark_jitter=args.landmark_jitter, seam_weight=args.seam_weight,
+                      paper_augment=args.paper_augment)
     if args.export:
         export(cfg, args.export)
     else:
