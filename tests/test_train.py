@@ -52,6 +52,24 @@ def test_a_batch_depends_only_on_seed_and_step(grace, astronaut):
     assert not torch.equal(from_start[0][0], from_start[1][0])
 
 
+
+def test_paper_augment_changes_only_the_fakes_recipe(grace, astronaut):
+    from dataclasses import replace
+
+    from core.engine.faces import FaceExtractor
+
+    ex = FaceExtractor()
+    faces = [ex.detect(img, crops=False)[0] for img in (grace, astronaut)]
+    pool = FacePool([grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces]),
+                    np.array(["grace", "eileen"]))
+    plain = TrainConfig(steps=1, batch=4)
+    paper = replace(plain, paper_augment=True)
+    _, x_plain, y_plain, _ = next(iter(PairStream([pool], plain, start=0)))
+    _, x_paper, y_paper, seam = next(iter(PairStream([pool], paper, start=0)))
+    assert y_paper.tolist() == y_plain.tolist() == [0, 0, 1, 1]
+    assert not torch.equal(x_plain[2:], x_paper[2:])  # other fakes ...
+    assert (seam[2:].amax(dim=(1, 2)) > 0.25 * 0.75).all()  # ... each still with a seam (weakest blend is 0.25)
+
 def _tiny_face_folder(root: Path, grace: np.ndarray, astronaut: np.ndarray) -> Path:
     """Eight 'people', two photos each, made from the bundled samples (flipped, shifted, rescaled)."""
     data = root / "faces"
