@@ -366,7 +366,7 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
                   "train_minutes": round(elapsed / 60, 1),
                   "recipe": {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction", "lr",
-                                                          "box_jitter", "landmark_jitter", "seam_weight")
+                                                          "box_jitter", "landmark_jitter", "seam_weight", "paper_augment")
                              } | {"initialised_from": Path(cfg.init).name if cfg.init else None},
                   "hardware": "cuda" if torch.cuda.is_available() else "2-core CPU",
                   "val_fpr_at_high": float(np.mean(p[y_val == 0] >= t_high)),
