@@ -365,8 +365,9 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
                   "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
                   "train_minutes": round(elapsed / 60, 1),
-                  "recipe": {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction", "lr",
-                                                          "box_jitter", "landmark_jitter", "seam_weight", "paper_augment")
+                  "recipe": {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction",
+                                                          "frames_per_video", "lr", "box_jitter", "landmark_jitter",
+                                                          "seam_weight", "paper_augment")
                              } | {"initialised_from": Path(cfg.init).name if cfg.init else None},
                   "hardware": "cuda" if torch.cuda.is_available() else "2-core CPU",
                   "val_fpr_at_high": float(np.mean(p[y_val == 0] >= t_high)),
@@ -391,6 +392,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--video-data", default="", help="folder of real videos (videos.csv lists them) mixed into batches")
     ap.add_argument("--video-fraction", type=float, default=TrainConfig.video_fraction,
                     help="share of each batch taken from video faces")
+    ap.add_argument("--frames-per-video", type=int, default=TrainConfig.frames_per_video,
+                    help="evenly spaced frames whose main face is taken from each real video")
     ap.add_argument("--codec-p", type=float, default=TrainConfig.codec_p, help="chance of an H.264 round trip per crop")
     ap.add_argument("--input-size", type=int, default=TrainConfig.input_size, help="detector input side in pixels")
     ap.add_argument("--margin", type=float, default=TrainConfig.margin, help="crop margin around the face box")
@@ -409,7 +412,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
-                      video_data=args.video_data, video_fraction=args.video_fraction, codec_p=args.codec_p,
+                      video_data=args.video_data, video_fraction=args.video_fraction,
+                      frames_per_video=args.frames_per_video, codec_p=args.codec_p,
                       input_size=args.input_size, margin=args.margin, init=args.init, eval_every=args.eval_every,
                       box_jitter=args.box_jitter, landmark_jitter=args.landmark_jitter, seam_weight=args.seam_weight,
                       paper_augment=args.paper_augment)
