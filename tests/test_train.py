@@ -114,6 +114,19 @@ def test_train_resumes_from_its_checkpoint_and_exports_a_loadable_detector(tmp_p
     assert 0 <= det.meta.likely_real_below <= det.meta.likely_manipulated_from <= 1
     assert det.meta.training["val_people"] == summary["val_people"]
 
+    # A soup of two copies is that detector again, named and described as a soup, calibrated like a run.
+    from core.training.soup import make_soup
+
+    soup_run = tmp_path / "runs" / "soup"
+    version = make_soup([tmp_path / "d.safetensors"] * 2, like=run, run=soup_run)
+    export(TrainConfig(run=str(soup_run)), tmp_path / "soup.safetensors")
+    soup = load_detector(tmp_path / "soup.safetensors", device="cpu")
+    assert det.meta.version == "sbi-128px-step4" and soup.meta.version == version == "sbi-128px-soup2-step8"
+    assert [p["version"] for p in soup.meta.training["soup_of"]] == [det.meta.version] * 2
+    assert soup.meta.training["recipe"] is None and soup.meta.training["steps"] == 8
+    assert all(torch.equal(v, det.model.state_dict()[k]) for k, v in soup.model.state_dict().items())
+    assert soup.meta.likely_manipulated_from == pytest.approx(det.meta.likely_manipulated_from, abs=1e-4)
+
     # A seam-head fine-tune from that detector: the backbone starts from its weights, the new head at random,
     # and the exported checkpoint carries the head and says so.
     seam_run = tmp_path / "runs" / "seam"

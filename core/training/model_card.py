@@ -144,6 +144,17 @@ def _fmt(x, pct: bool = False) -> str:
     return f"{x:.1%}" if pct else f"{x:.3f}" if isinstance(x, float) else str(x)
 
 
+def _soup_note(t: dict) -> str:
+    """The training line's ending for a weight average (core.training.soup); "." for anything else."""
+    parts = t.get("soup_of") or []
+    if not parts:
+        return "."
+    names = ", ".join(f"`{p['version']}` ({_fmt(p.get('steps'))} steps)" for p in parts)
+    return (f" — the average of the weights of {len(parts)} fine-tunes of one checkpoint (a *model soup*, "
+            f"Wortsman et al., ICML 2022; `python -m core.training.soup`): {names}. Steps and minutes are their "
+            "sums; the whole history is in `models/training/README.md`.")
+
+
 def render_markdown(card: dict) -> str:
     t = card.get("training", {})
     lines = [
@@ -163,7 +174,7 @@ def render_markdown(card: dict) -> str:
         "`python -m core.training.train`" + (
             f" — a fine-tune that started from the weights of the previously shipped detector "
             f"(`{(t.get('recipe') or {}).get('initialised_from')}`); the whole history is in "
-            "`models/training/README.md`." if (t.get("recipe") or {}).get("initialised_from") else "."),
+            "`models/training/README.md`." if (t.get("recipe") or {}).get("initialised_from") else _soup_note(t)),
         f"- **Speed and size:** {card.get('forward_ms_per_face') or float('nan'):.1f} ms per face at batch 1 on a "
         f"2-core CPU (`bench/detector.py`); checkpoint {card.get('checkpoint_mb') or float('nan'):.1f} MB.",
         "",
