@@ -30,13 +30,18 @@ def test_person_split_keeps_every_person_on_one_side():
     assert not np.array_equal(is_val, person_split(paths, 0.2, seed=6))
 
 
-def test_a_batch_depends_only_on_seed_and_step(grace, astronaut):
+@pytest.fixture(scope="module")
+def pool(grace, astronaut) -> FacePool:
+    """Two 'people', one photo each: the bundled samples with their detected faces."""
     from core.engine.faces import FaceExtractor
 
     ex = FaceExtractor()
     faces = [ex.detect(img, crops=False)[0] for img in (grace, astronaut)]
-    pool = FacePool([grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces]),
+    return FacePool([grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces]),
                     np.array(["grace", "eileen"]))
+
+
+def test_a_batch_depends_only_on_seed_and_step(pool):
     cfg = TrainConfig(steps=4, batch=4)
     from_start = {step: (x, y, seam) for step, x, y, seam in PairStream([pool], cfg, start=0)}
     resumed = {step: (x, y, seam) for step, x, y, seam in PairStream([pool], cfg, start=2)}
@@ -52,16 +57,9 @@ def test_a_batch_depends_only_on_seed_and_step(grace, astronaut):
     assert not torch.equal(from_start[0][0], from_start[1][0])
 
 
-
-def test_paper_augment_changes_only_the_fakes_recipe(grace, astronaut):
+def test_paper_augment_reaches_the_fakes_of_a_batch(pool):
     from dataclasses import replace
 
-    from core.engine.faces import FaceExtractor
-
-    ex = FaceExtractor()
-    faces = [ex.detect(img, crops=False)[0] for img in (grace, astronaut)]
-    pool = FacePool([grace, astronaut], np.stack([f.box for f in faces]), np.stack([f.landmarks for f in faces]),
-                    np.array(["grace", "eileen"]))
     plain = TrainConfig(steps=1, batch=4)
     paper = replace(plain, paper_augment=True)
     _, x_plain, y_plain, _ = next(iter(PairStream([pool], plain, start=0)))
@@ -69,6 +67,7 @@ def test_paper_augment_changes_only_the_fakes_recipe(grace, astronaut):
     assert y_paper.tolist() == y_plain.tolist() == [0, 0, 1, 1]
     assert not torch.equal(x_plain[2:], x_paper[2:])  # other fakes ...
     assert (seam[2:].amax(dim=(1, 2)) > 0.25 * 0.75).all()  # ... each still with a seam (weakest blend is 0.25)
+
 
 def _tiny_face_folder(root: Path, grace: np.ndarray, astronaut: np.ndarray) -> Path:
     """Eight 'people', two photos each, made from the bundled samples (flipped, shifted, rescaled)."""

@@ -355,24 +355,24 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     # Training time up to the shipped step, not to wherever the run went on afterwards.
     elapsed = next((r["elapsed_s"] for r in log if r["step"] == best["step"]),
                    max((r["elapsed_s"] for r in log), default=0.0))
+    soup_of = best.get("soup_of")  # a weight average (core.training.soup): it names itself and has no recipe
     meta = DetectorMeta(
         input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_head,
         temperature=temperature,
         likely_real_below=round(t_low, 4), likely_manipulated_from=round(t_high, 4), trained=True,
-        version=best.get("version") or (  # a soup (core.training.soup) names itself
+        version=best["version"] if soup_of else (
             f"sbi-{cfg.input_size}px-{'video-' if cfg.video_data else ''}{'seam-' if cfg.seam_head else ''}"
             f"step{best['step']}"),
         training={**summary, "method": "self-blended images (Shiohara & Yamasaki, CVPR 2022)",
                   "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
                   "train_minutes": round(elapsed / 60, 1),
-                  # A soup has no recipe of its own: each ingredient's is listed under soup_of.
-                  "recipe": None if "soup_of" in best else (
+                  "recipe": None if soup_of else (
                       {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction",
                                                     "frames_per_video", "lr", "box_jitter", "landmark_jitter",
                                                     "seam_weight", "paper_augment")}
                       | {"initialised_from": Path(cfg.init).name if cfg.init else None}),
-                  **({"soup_of": best["soup_of"]} if "soup_of" in best else {}),
+                  **({"soup_of": soup_of} if soup_of else {}),
                   "hardware": "cuda" if torch.cuda.is_available() else "2-core CPU",
                   "val_fpr_at_high": float(np.mean(p[y_val == 0] >= t_high)),
                   "val_tpr_at_high": float(np.mean(p[y_val == 1] >= t_high))},
