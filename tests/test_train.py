@@ -13,7 +13,8 @@ import torch
 
 from core.engine.detector import BlendNet, load_detector
 from core.training.datasets import FacePool
-from core.training.train import PairStream, TrainConfig, _init_weights, export, person_split, train
+from core.training.train import (PairStream, TrainConfig, _init_weights, export, person_split, recipe_version,
+                                 train)
 
 pytestmark = [pytest.mark.slow]
 
@@ -28,6 +29,17 @@ def test_person_split_keeps_every_person_on_one_side():
     assert 0.12 < is_val.mean() < 0.28  # about the asked fraction
     np.testing.assert_array_equal(is_val, person_split(paths, 0.2, seed=5))  # stable
     assert not np.array_equal(is_val, person_split(paths, 0.2, seed=6))
+
+
+def test_fine_tunes_with_different_recipes_get_different_names():
+    # Two fine-tunes of one checkpoint were once both "sbi-160px-video-step1000"; a soup lists ingredients by name.
+    base = dict(input_size=160, video_data="videos")
+    names = {recipe_version(TrainConfig(**base, **extra), 1000) for extra in (
+        {}, {"paper_augment": True}, {"paper_augment": True, "frames_per_video": 150}, {"seam_weight": 1.0})}
+    assert names == {"sbi-160px-video-step1000", "sbi-160px-video-paper-step1000",
+                     "sbi-160px-video-150f-paper-step1000", "sbi-160px-video-seam-step1000"}
+    # Frames per video only matter when there are videos; the old names are unchanged.
+    assert recipe_version(TrainConfig(input_size=128, frames_per_video=150), 4) == "sbi-128px-step4"
 
 
 @pytest.fixture(scope="module")

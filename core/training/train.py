@@ -333,6 +333,24 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
 # ----------------------------------------------------------------------------------------- export
 
 
+def recipe_version(cfg: TrainConfig, step: int) -> str:
+    """A checkpoint's name from the recipe choices that change what it learns, e.g. ``sbi-160px-video-150f-paper-step1000``.
+
+    Two fine-tunes of one checkpoint with different recipes must not share a name: a soup lists its
+    ingredients by version, and the ablation table tells rows apart by it.
+    """
+    parts = [f"sbi-{cfg.input_size}px"]
+    if cfg.video_data:
+        parts.append("video")
+        if cfg.frames_per_video != TrainConfig.frames_per_video:
+            parts.append(f"{cfg.frames_per_video}f")
+    if cfg.paper_augment:
+        parts.append("paper")
+    if cfg.seam_head:
+        parts.append("seam")
+    return "-".join(parts + [f"step{step}"])
+
+
 def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
     """Calibrate the best checkpoint on the held-out people and write the shipped safetensors file."""
     run = Path(cfg.run)
@@ -360,9 +378,7 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
         input_size=cfg.input_size, margin=cfg.margin, width=cfg.width, seam_head=cfg.seam_head,
         temperature=temperature,
         likely_real_below=round(t_low, 4), likely_manipulated_from=round(t_high, 4), trained=True,
-        version=best["version"] if soup_of else (
-            f"sbi-{cfg.input_size}px-{'video-' if cfg.video_data else ''}{'seam-' if cfg.seam_head else ''}"
-            f"step{best['step']}"),
+        version=best["version"] if soup_of else recipe_version(cfg, int(best["step"])),
         training={**summary, "method": "self-blended images (Shiohara & Yamasaki, CVPR 2022)",
                   "steps": int(best["step"]), "images_seen": int(best["step"]) * cfg.batch,
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
