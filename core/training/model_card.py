@@ -164,7 +164,9 @@ def render_markdown(card: dict) -> str:
         "",
         "## What it is",
         f"- **Architecture:** {card['architecture']}.",
-        f"- **Input:** {card['input']}. Output: probability that the face was blended in (manipulated).",
+        f"- **Input:** {card['input']}. Output: a fake score from 0 to 1 (0–100 in "
+        "the app): how strongly the face looks blended in. It ranks faces; it is not a probability for real deepfakes "
+        "(see *Calibration and verdicts*).",
         f"- **Method:** self-blended images (Shiohara & Yamasaki, \"Detecting Deepfakes with Self-Blended Images\", "
         "CVPR 2022): trained on real faces only; each fake is a face blended with an altered copy of itself.",
         f"- **Training data:** {card['training_data']}. LFW is a research benchmark of news photographs "
@@ -436,9 +438,11 @@ def _targets_section(card: dict) -> list[str]:
         "What would close the gap: every training run here was a few hours of a 2-core CPU (the same "
         "`python -m core.training.train` uses a GPU when present). Adding frames of real videos and H.264 "
         "re-encoding moved the FF++ video AUCs most (see the ablation table); graphics-based swaps (FaceSwap) and "
-        "heavily compressed tight crops (DFDC) moved least. Next steps, in the order we expect them to pay: more "
-        "steps and a larger input (the SBI paper trains at 380 px), more real videos of more people, and a "
-        "blend-mask head (Face X-ray) for denser supervision.",
+        "heavily compressed tight crops (DFDC) moved least. Averaging fine-tunes with different recipes (a model "
+        "soup) gave the best frame- and video-level AUC over the whole dev set; a blend-mask head (Face X-ray) and a "
+        "192 px input did not help overall at this budget. Next steps, in the order we expect them to pay: a wider network trained for many more steps at a "
+        "larger input on a GPU (the SBI paper trains an EfficientNet at 380 px), and more real videos of more "
+        "people.",
         *_where_the_gap_is(card),
     ]
 
