@@ -159,6 +159,29 @@ def test_ablation_rows_come_from_measured_results_and_replace_their_own_change(t
     assert "## Ablation" in text and table in text and "score is the **median** of its frame scores" in text
 
 
+def test_model_card_says_when_the_shipped_model_prefers_another_video_rule():
+    from core.training.ablation import rows_from_rules
+    from core.training.model_card import render_markdown
+
+    def rules(mean_auc, topq_auc):
+        return {"rules": [{"min_face_ratio": 0.5, "aggregation": how, "video_auc": a,
+                           "families": {"FF++ c23 Deepfakes (video)": a, "FF++ c23 FaceSwap (video)": a - 0.1}}
+                          for how, a in (("mean", mean_auc), ("top-quarter mean", topq_auc))]}
+
+    families = {"FF++ c23 Deepfakes (video)": {"n_real": 14, "n_fake": 14},
+                "FF++ c23 FaceSwap (video)": {"n_real": 14, "n_fake": 13}}
+    card = {"version": "v2", "architecture": "a", "input": "i", "temperature": 1.0, "training_data": "d",
+            "thresholds": {"likely_real_below": 0.2, "likely_manipulated_from": 0.7}, "training": {},
+            "families": families, "video_decision": {"min_face_ratio": 0.5, "aggregation": "mean"}}
+    # An older model's rows favour another rule: only the shipped model's rows count.
+    old = rows_from_rules(rules(0.70, 0.90), "v1")
+    text = render_markdown({**card, "ablation": [*old, *rows_from_rules(rules(0.85, 0.80), "v2")]})
+    assert "on the same 41 FF++ c23 dev videos" in text and "ranks the FF++ videos a little better" not in text
+    text = render_markdown({**card, "ablation": [*old, *rows_from_rules(rules(0.80, 0.84), "v2")]})
+    assert "For this model the **top-quarter mean** ranks the FF++ videos a little better" in text
+    assert "0.790 against 0.750" in text
+
+
 def test_model_card_gives_each_family_its_auc_interval_and_warns_about_small_video_sets(tmp_path):
     """Old cards get intervals from the shipped scores file; the ablation says how far chance moves an FF++ cell."""
     from core.training.model_card import add_auc_intervals, render_markdown
