@@ -44,6 +44,18 @@ def test_compare_rules_reports_auc_per_rule_and_family():
     assert rows[(0.0, "mean")]["video_auc"] == 0.0  # counting the background box inverts the ranking
     assert rows[(0.5, "mean")]["video_auc"] == 1.0 and rows[(0.5, "mean")]["families"]["A"] == 1.0
     assert len(rows) == 4 * len(AGGREGATIONS)
+    assert "real_flagged" not in rows[(0.5, "mean")]  # no threshold, no alarm rates
+
+
+def test_compare_rules_with_a_threshold_counts_real_videos_flagged():
+    # Equal rankings, unequal alarms: one bad frame in four lifts a real video's top-quarter mean, not its mean.
+    real = {"label": 0, "families": ["A"], "frames": [[[0.2, 200.0]]] * 3 + [[[0.9, 200.0]]]}
+    fake = {"label": 1, "families": ["A"], "frames": [[[0.95, 200.0]]] * 4}
+    rows = {(r["min_face_ratio"], r["aggregation"]): r
+            for r in compare_rules([real, fake], ratios=(0.5,), threshold=0.7)}
+    assert rows[(0.5, "mean")]["video_auc"] == rows[(0.5, "top-quarter mean")]["video_auc"] == 1.0
+    assert rows[(0.5, "mean")]["real_flagged"] == 0.0 and rows[(0.5, "top-quarter mean")]["real_flagged"] == 1.0
+    assert rows[(0.5, "mean")]["fakes_caught"] == 1.0
 
 
 def test_a_small_background_face_is_shown_but_not_counted(lab, grace):

@@ -45,14 +45,17 @@ def row_from_results(change: str, summary: dict, fairness: dict | None = None, b
 def rows_from_rules(rules: dict, model: str | None, prefix: str = "video decision",
                     ratios: tuple[float, ...] | None = None) -> list[dict]:
     """Rows for each video decision rule measured by ``python -m core.training.video_rules`` (only ``ratios``
-    of the main face when given)."""
+    of the main face when given). Rows keep the share of real videos each rule flags, when it was measured."""
     rows = []
     for r in rules["rules"]:
         if ratios is not None and r["min_face_ratio"] not in ratios:
             continue
         who = "every face" if r["min_face_ratio"] == 0 else f"faces ≥ {r['min_face_ratio']:g}× the main face"
-        rows.append({"change": f"{prefix}: {who}, {r['aggregation']} of frames", "model": model,
-                     "ffpp_video_auc": {m: r["families"].get(_ffpp_family(m)) for m in FFPP}})
+        row = {"change": f"{prefix}: {who}, {r['aggregation']} of frames", "model": model,
+               "ffpp_video_auc": {m: r["families"].get(_ffpp_family(m)) for m in FFPP}}
+        if r.get("real_flagged") is not None:  # measured at the likely-manipulated threshold (newer video_rules)
+            row["video_real_flagged"] = r["real_flagged"]
+        rows.append(row)
     return rows
 
 

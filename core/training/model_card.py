@@ -304,9 +304,15 @@ def _rule_check(card: dict, rows: list[dict], rule: dict) -> str:
     best = max(mean_auc, key=mean_auc.get)
     if best == rule["aggregation"]:
         return ""
+    flagged = {r["change"].rsplit(", ", 1)[-1].removesuffix(" of frames"): r.get("video_real_flagged") for r in rows
+               if r.get("model") == card.get("version") and r["change"].startswith(f"video decision: {who}, ")}
+    alarms = ""
+    if flagged.get(best) is not None and flagged.get(rule["aggregation"]) is not None:
+        alarms = (f" At the *likely manipulated* threshold it would flag {flagged[best]:.0%} of the real dev videos, "
+                  f"against {flagged[rule['aggregation']]:.0%} with the {rule['aggregation']}.")
     return (f" For this model the **{best}** ranks the FF++ videos a little better (mean AUC over the three methods "
             f"{mean_auc[best]:.3f} against {mean_auc[rule['aggregation']]:.3f}, well inside the 95% intervals); the rule "
-            "was kept rather than re-chosen for each model on so few videos.")
+            "was kept rather than re-chosen for each model on so few videos." + alarms)
 
 
 def _ablation_section(card: dict) -> list[str]:
