@@ -344,6 +344,8 @@ def recipe_version(cfg: TrainConfig, step: int) -> str:
         parts.append("video")
         if cfg.frames_per_video != TrainConfig.frames_per_video:
             parts.append(f"{cfg.frames_per_video}f")
+        if cfg.video_fraction != TrainConfig.video_fraction:
+            parts.append(f"vf{round(cfg.video_fraction * 100)}")
     if cfg.paper_augment:
         parts.append("paper")
     if cfg.seam_head:
