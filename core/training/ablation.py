@@ -42,6 +42,12 @@ def row_from_results(change: str, summary: dict, fairness: dict | None = None, b
     }
 
 
+def rule_change(min_face_ratio: float, aggregation: str, prefix: str = "video decision") -> str:
+    """The ``change`` text of a video-decision rule's row (how the model card finds a rule's row again)."""
+    who = "every face" if min_face_ratio == 0 else f"faces ≥ {min_face_ratio:g}× the main face"
+    return f"{prefix}: {who}, {aggregation} of frames"
+
+
 def rows_from_rules(rules: dict, model: str | None, prefix: str = "video decision",
                     ratios: tuple[float, ...] | None = None) -> list[dict]:
     """Rows for each video decision rule measured by ``python -m core.training.video_rules`` (only ``ratios``
@@ -50,8 +56,7 @@ def rows_from_rules(rules: dict, model: str | None, prefix: str = "video decisio
     for r in rules["rules"]:
         if ratios is not None and r["min_face_ratio"] not in ratios:
             continue
-        who = "every face" if r["min_face_ratio"] == 0 else f"faces ≥ {r['min_face_ratio']:g}× the main face"
-        row = {"change": f"{prefix}: {who}, {r['aggregation']} of frames", "model": model,
+        row = {"change": rule_change(r["min_face_ratio"], r["aggregation"], prefix), "model": model,
                "ffpp_video_auc": {m: r["families"].get(_ffpp_family(m)) for m in FFPP}}
         if r.get("real_flagged") is not None:  # measured at the likely-manipulated threshold (newer video_rules)
             row["video_real_flagged"] = r["real_flagged"]

@@ -16,9 +16,9 @@ import numpy as np
 
 from core.config import ROOT, model_path
 from core.engine.detector import load_detector
-from core.engine.video_decision import DEFAULT_AGGREGATION, MAIN_FACE_RATIO
+from core.engine.video_decision import AGGREGATIONS, DEFAULT_AGGREGATION, MAIN_FACE_RATIO
 from core.labs.roc import FAMILY_SEPARATOR, auc_interval, load_eval_scores
-from core.training.ablation import load_rows, render_table
+from core.training.ablation import load_rows, render_table, rule_change
 
 CARD_JSON = ROOT / "models" / "model_card.json"
 CARD_MD = ROOT / "models" / "MODEL_CARD.md"
@@ -164,9 +164,9 @@ def render_markdown(card: dict) -> str:
         "",
         "## What it is",
         f"- **Architecture:** {card['architecture']}.",
-        f"- **Input:** {card['input']}. Output: a fake score from 0 to 1 (0–100 in "
-        "the app): how strongly the face looks blended in. It ranks faces; it is not a probability for real deepfakes "
-        "(see *Calibration and verdicts*).",
+        f"- **Input:** {card['input']}. Output: a fake score from 0 to 1 (0–100 in the app): how strongly the "
+        "face looks blended in. It ranks faces; it is not a probability for real deepfakes (see *Calibration and "
+        "verdicts*).",
         f"- **Method:** self-blended images (Shiohara & Yamasaki, \"Detecting Deepfakes with Self-Blended Images\", "
         "CVPR 2022): trained on real faces only; each fake is a face blended with an altered copy of itself.",
         f"- **Training data:** {card['training_data']}. LFW is a research benchmark of news photographs "
@@ -295,19 +295,19 @@ def _ffpp_video_count(card: dict) -> int:
 def _rule_check(card: dict, rows: list[dict], rule: dict) -> str:
     """One sentence when, for the shipped model, another aggregation at the same face ratio ranked the FF++ videos
     better on average: the rule was chosen on an earlier model and kept, and the card should say so."""
-    who = "every face" if not rule["min_face_ratio"] else f"faces ≥ {rule['min_face_ratio']:g}× the main face"
-    mine = {r["change"].rsplit(", ", 1)[-1].removesuffix(" of frames"): r["ffpp_video_auc"] for r in rows
-            if r.get("model") == card.get("version") and r["change"].startswith(f"video decision: {who}, ")}
-    mean_auc = {how: float(np.mean([a for a in aucs.values() if a is not None])) for how, aucs in mine.items()}
+    by_change = {r["change"]: r for r in rows if r.get("model") == card.get("version")}
+    mine = {how: by_change[c] for how in AGGREGATIONS
+            if (c := rule_change(rule["min_face_ratio"], how)) in by_change}
+    mean_auc = {how: float(np.mean([a for a in r["ffpp_video_auc"].values() if a is not None]))
+                for how, r in mine.items()}
     if rule["aggregation"] not in mean_auc:
         return ""
     best = max(mean_auc, key=mean_auc.get)
     if best == rule["aggregation"]:
         return ""
-    flagged = {r["change"].rsplit(", ", 1)[-1].removesuffix(" of frames"): r.get("video_real_flagged") for r in rows
-               if r.get("model") == card.get("version") and r["change"].startswith(f"video decision: {who}, ")}
+    flagged = {how: r.get("video_real_flagged") for how, r in mine.items()}
     alarms = ""
-    if flagged.get(best) is not None and flagged.get(rule["aggregation"]) is not None:
+    if flagged[best] is not None and flagged[rule["aggregation"]] is not None:
         alarms = (f" At the *likely manipulated* threshold it would flag {flagged[best]:.0%} of the real dev videos, "
                   f"against {flagged[rule['aggregation']]:.0%} with the {rule['aggregation']}.")
     return (f" For this model the **{best}** ranks the FF++ videos a little better (mean AUC over the three methods "
@@ -469,9 +469,9 @@ def _targets_section(card: dict) -> list[str]:
         "re-encoding moved the FF++ video AUCs most (see the ablation table); graphics-based swaps (FaceSwap) and "
         "heavily compressed tight crops (DFDC) moved least. Averaging fine-tunes with different recipes (a model "
         "soup) gave the best frame- and video-level AUC over the whole dev set; a blend-mask head (Face X-ray) and a "
-        "192 px input did not help overall at this budget. Next steps, in the order we expect them to pay: a wider network trained for many more steps at a "
-        "larger input on a GPU (the SBI paper trains an EfficientNet at 380 px), and more real videos of more "
-        "people.",
+        "192 px input did not help overall at this budget. Next steps, in the order we expect them to pay: a wider "
+        "network trained for many more steps at a larger input on a GPU (the SBI paper trains an EfficientNet at "
+        "380 px), and more real videos of more people.",
         *_where_the_gap_is(card),
     ]
 
