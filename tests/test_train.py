@@ -36,10 +36,11 @@ def test_fine_tunes_with_different_recipes_get_different_names():
     base = dict(input_size=160, video_data="videos")
     names = {recipe_version(TrainConfig(**base, **extra), 1000) for extra in (
         {}, {"paper_augment": True}, {"paper_augment": True, "frames_per_video": 150}, {"seam_weight": 1.0},
-        {"frames_per_video": 150, "video_fraction": 0.75, "paper_augment": True})}
+        {"frames_per_video": 150, "video_fraction": 0.75, "paper_augment": True},
+        {"margin": 0.35}, {"margin": 0.25, "frames_per_video": 150, "paper_augment": True})}
     assert names == {"sbi-160px-video-step1000", "sbi-160px-video-paper-step1000",
                      "sbi-160px-video-150f-paper-step1000", "sbi-160px-video-seam-step1000",
-                     "sbi-160px-video-150f-vf75-paper-step1000"}
+                     "sbi-160px-video-150f-vf75-paper-step1000", "sbi-160px-m25-video-150f-paper-step1000"}
     # Frames per video only matter when there are videos; the old names are unchanged.
     assert recipe_version(TrainConfig(input_size=128, frames_per_video=150), 4) == "sbi-128px-step4"
 

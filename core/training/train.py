@@ -333,6 +333,11 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
 # ----------------------------------------------------------------------------------------- export
 
 
+# Every checkpoint named before margins were named used one of these (0.5 at 128 px, 0.35 at 160 px); other
+# margins are named (``…-m25-…``) so old names stay valid.
+NAMELESS_MARGINS = (DEFAULT_MARGIN, 0.35)
+
+
 def recipe_version(cfg: TrainConfig, step: int) -> str:
     """A checkpoint's name from the recipe choices that change what it learns, e.g. ``sbi-160px-video-150f-paper-step1000``.
 
@@ -340,6 +345,8 @@ def recipe_version(cfg: TrainConfig, step: int) -> str:
     ingredients by version, and the ablation table tells rows apart by it.
     """
     parts = [f"sbi-{cfg.input_size}px"]
+    if cfg.margin not in NAMELESS_MARGINS:
+        parts.append(f"m{round(cfg.margin * 100)}")
     if cfg.video_data:
         parts.append("video")
         if cfg.frames_per_video != TrainConfig.frames_per_video:
