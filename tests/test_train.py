@@ -37,10 +37,11 @@ def test_fine_tunes_with_different_recipes_get_different_names():
     names = {recipe_version(TrainConfig(**base, **extra), 1000) for extra in (
         {}, {"paper_augment": True}, {"paper_augment": True, "frames_per_video": 150}, {"seam_weight": 1.0},
         {"frames_per_video": 150, "video_fraction": 0.75, "paper_augment": True},
-        {"margin": 0.35}, {"margin": 0.25, "frames_per_video": 150, "paper_augment": True})}
+        {"margin": 0.35}, {"margin": 0.25, "frames_per_video": 150, "paper_augment": True}, {"width": 40})}
     assert names == {"sbi-160px-video-step1000", "sbi-160px-video-paper-step1000",
                      "sbi-160px-video-150f-paper-step1000", "sbi-160px-video-seam-step1000",
-                     "sbi-160px-video-150f-vf75-paper-step1000", "sbi-160px-m25-video-150f-paper-step1000"}
+                     "sbi-160px-video-150f-vf75-paper-step1000", "sbi-160px-m25-video-150f-paper-step1000",
+                     "sbi-160px-w40-video-step1000"}
     # Frames per video only matter when there are videos; the old names are unchanged.
     assert recipe_version(TrainConfig(input_size=128, frames_per_video=150), 4) == "sbi-128px-step4"
 
@@ -157,3 +158,10 @@ def test_train_resumes_from_its_checkpoint_and_exports_a_loadable_detector(tmp_p
     assert logits.shape == (2, 1) and seam.shape == (2, 1, 16, 16)
     with pytest.raises(ValueError, match="does not fit"):
         _init_weights(BlendNet(width=16), seam_cfg["init"])
+
+    # Narrower weights are widened (Net2WiderNet): the wider network starts out scoring crops as that detector did.
+    wide = BlendNet(width=40)
+    _init_weights(wide, seam_cfg["init"], seed=3)
+    x = torch.rand(3, 3, 128, 128)
+    with torch.no_grad():
+        torch.testing.assert_close(wide.eval()(x), det.model(x), rtol=0.02, atol=0.02)

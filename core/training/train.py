@@ -28,6 +28,7 @@ from core.engine.faces import DEFAULT_CROP_SIZE, DEFAULT_MARGIN, crop_face
 from core.fakes.forge import self_blend
 from core.training.augment import degrade, tighten
 from core.training.datasets import FacePool, group_split, person_split, photo_faces, video_faces
+from core.training.widen import widen
 
 __all__ = ["TrainConfig", "PairStream", "train", "export", "load_split", "person_split", "auc"]
 
@@ -206,10 +207,12 @@ def _batch_weights(cfg: TrainConfig, pools: list[FacePool]) -> list[float]:
     return [1.0 - cfg.video_fraction, cfg.video_fraction]
 
 
-def _init_weights(model: nn.Module, path: str) -> None:
+def _init_weights(model: BlendNet, path: str, seed: int = 0) -> None:
     """Start from trained weights: a shipped detector (.safetensors) or a training state / best.pt (.pt).
 
-    A seam head the starting weights lack starts from random weights; any other mismatch is an error."""
+    Narrower weights are widened to this network's width first, computing the same function (Net2WiderNet,
+    :func:`core.training.widen.widen`). A seam head the starting weights lack starts from random weights; any
+    other mismatch is an error."""
     if path.endswith(".safetensors"):
         state = load_detector(path, device="cpu").model.state_dict()
     else:
@@ -217,6 +220,11 @@ def _init_weights(model: nn.Module, path: str) -> None:
         state = ck.get("ema", ck.get("model"))
         if "ema" in ck:  # AveragedModel's state: "module."-prefixed weights plus a counter
             state = {k.removeprefix("module."): v for k, v in state.items() if k.startswith("module.")}
+    width, src_width = model.fc.in_features // 8, state["fc.weight"].shape[1] // 8
+    if src_width < width:
+        narrow = BlendNet(src_width, seam_head="seam_head.1.weight" in state)
+        narrow.load_state_dict(state)
+        state = widen(narrow, width, seed=seed).state_dict()
     try:
         missing, unexpected = model.load_state_dict(state, strict=False)
     except RuntimeError as e:  # same names, other shapes (another width)
@@ -238,7 +246,7 @@ def train(cfg: TrainConfig, minutes: float | None) -> Path:
     x_val, y_val = validation_set(val_pool, cfg)
     model = BlendNet(cfg.width, seam_head=cfg.seam_head)
     if cfg.init and not (run / "last.pt").exists():
-        _init_weights(model, cfg.init)
+        _init_weights(model, cfg.init, seed=cfg.seed)
     model = model.to(device).to(memory_format=torch.channels_last)
     # The weights' moving average is less noisy than the last step's weights, which matters most while the
     # learning rate is still high (runs here are cut into sessions and often stop mid-schedule).
@@ -345,6 +353,8 @@ def recipe_version(cfg: TrainConfig, step: int) -> str:
     ingredients by version, and the ablation table tells rows apart by it.
     """
     parts = [f"sbi-{cfg.input_size}px"]
+    if cfg.width != TrainConfig.width:
+        parts.append(f"w{cfg.width}")
     if cfg.margin not in NAMELESS_MARGINS:
         parts.append(f"m{round(cfg.margin * 100)}")
     if cfg.video_data:
@@ -425,6 +435,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="evenly spaced frames whose main face is taken from each real video")
     ap.add_argument("--codec-p", type=float, default=TrainConfig.codec_p, help="chance of an H.264 round trip per crop")
     ap.add_argument("--input-size", type=int, default=TrainConfig.input_size, help="detector input side in pixels")
+    ap.add_argument("--width", type=int, default=TrainConfig.width,
+                    help="base channels of the network (stages: 1×, 2×, 4×, 8×); --init weights of a narrower "
+                         "network are widened to it")
     ap.add_argument("--margin", type=float, default=TrainConfig.margin, help="crop margin around the face box")
     ap.add_argument("--box-jitter", type=float, default=TrainConfig.box_jitter,
                     help="s.d. of the face-box shift, as a fraction of the box width")
@@ -443,7 +456,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = TrainConfig(data=args.data, run=args.run, steps=args.steps, batch=args.batch, lr=args.lr, seed=args.seed,
                       video_data=args.video_data, video_fraction=args.video_fraction,
                       frames_per_video=args.frames_per_video, codec_p=args.codec_p,
-                      input_size=args.input_size, margin=args.margin, init=args.init, eval_every=args.eval_every,
+                      input_size=args.input_size, width=args.width, margin=args.margin, init=args.init, eval_every=args.eval_every,
                       box_jitter=args.box_jitter, landmark_jitter=args.landmark_jitter, seam_weight=args.seam_weight,
                       paper_augment=args.paper_augment)
     if args.export:
