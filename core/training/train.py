@@ -403,7 +403,7 @@ def export(cfg: TrainConfig, out: Path) -> DetectorMeta:
                   "val_auc_selfblend_heldout_people": round(auc(y_val, z), 4),
                   "train_minutes": round(elapsed / 60, 1),
                   "recipe": None if soup_of else (
-                      {k: getattr(cfg, k) for k in ("input_size", "margin", "codec_p", "video_fraction",
+                      {k: getattr(cfg, k) for k in ("input_size", "width", "margin", "codec_p", "video_fraction",
                                                     "frames_per_video", "lr", "box_jitter", "landmark_jitter",
                                                     "seam_weight", "paper_augment")}
                       | {"initialised_from": Path(cfg.init).name if cfg.init else None}),
